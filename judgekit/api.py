@@ -1,0 +1,114 @@
+"""The functions the CLI and notebooks share. Every result is a pandas DataFrame or a path."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from judgekit.datasets.loaders import load_items, resolve_path
+from judgekit.engine.runner import RunSpec, RunStats, execute
+from judgekit.judges.prompt import load_template
+from judgekit.judges.registry import make_judge
+from judgekit.store.db import Store
+from judgekit.suites import build_trials, compute_metrics, load_suite
+
+__all__ = ["EvalResult", "evaluate", "metrics", "report", "runs", "verdicts"]
+
+DEFAULT_DB = "judgekit.duckdb"
+DEFAULT_OUT = "reports"
+log = logging.getLogger("judgekit")
+
+
+@dataclass
+class EvalResult:
+    run_id: str
+    stats: RunStats
+    metrics: pd.DataFrame
+    report_path: Path | None
+
+
+def evaluate(suite: str = "position", *, judge: str | None = None, data: str | None = None,
+             mapping: str | dict[str, str] | None = None, split: str = "train", limit: int | None = None,
+             kind: str | None = None, db: str | Path = DEFAULT_DB, seed: int = 0, out: str | Path = DEFAULT_OUT,
+             make_report: bool = True, repeats: int | None = None, repeat_fraction: float | None = None,
+             template: str | None = None, progress: bool = True, judge_options: dict[str, Any] | None = None,
+             judge_obj: Any = None) -> EvalResult:
+    """Run a suite against a judge, store every verdict, compute metrics and write the report.
+
+    Running the same call again after an interruption resumes the unfinished run.
+    ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec.
+    """
+    spec = load_suite(suite)
+    data = data or spec["data"]
+    items = load_items(data, mapping=mapping, split=split, limit=limit, kind=kind)
+    tmpl_name = template or spec["template"]
+    tmpl = load_template(tmpl_name)
+    owned = judge_obj is None
+    j = judge_obj if judge_obj is not None else make_judge(judge, items=items, seed=seed, **(judge_options or {}))
+    try:
+        defaults = spec["defaults"]
+        n_rep = int(repeats if repeats is not None else defaults.get("repeats", 0))
+        frac = float(repeat_fraction if repeat_fraction is not None else defaults.get("repeat_fraction", 0.0))
+        if repeats is None and not j.stochastic:
+            n_rep = 0  # identical requests to a deterministic judge give identical answers
+        options = {"repeats": n_rep, "repeat_fraction": frac if n_rep else 0.0}
+        trials = build_trials(spec, items, seed=seed, options=options)
+        dataset = data if str(data).startswith("hf://") else str(Path(resolve_path(data)).name)
+        run_spec = RunSpec(suite=spec["name"], dataset=dataset, seed=seed, template=tmpl_name, probe_config=options)
+        config = {"probes": spec["probes"], "template": tmpl_name, "n_items": len(items), "limit": limit,
+                  "split": split, "mapping": mapping, "data_path": str(data), **options}
+        store = Store(db)
+        stats = execute(store, j, items, trials, run_spec, tmpl, config=config, progress=progress)
+    finally:
+        if owned:
+            j.close()
+    m = compute_metrics(spec, store.verdicts_frame(stats.run_id), seed=seed)
+    store.write_metrics(stats.run_id, spec["name"], m)
+    path = report(stats.run_id, db=db, out=out) if make_report else None
+    return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path)
+
+
+def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT) -> Path:
+    """Write the HTML report of a run (the newest when ``run_id`` is None) and return its path."""
+    from judgekit.report import render_report
+
+    store = Store(db, create=False)
+    run_id = run_id or _latest_run(store)
+    run = store.run(run_id)
+    v = store.verdicts_frame(run_id)
+    m = store.metrics(run_id)
+    if m.empty and not v.empty:
+        m = compute_metrics(load_suite(run["suite"]), v, seed=int(run.get("seed") or 0))
+        m.insert(0, "run_id", run_id)
+    run["n_verdicts"] = len(v)
+    out_path = Path(out) / f"{run_id}.html"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    return render_report(run, m, v, out_path)
+
+
+def _latest_run(store: Store) -> str:
+    df = store.runs()
+    if df.empty:
+        raise ValueError(f"{store.path} holds no runs yet")
+    return str(df.sort_values("started_at").iloc[-1]["run_id"])
+
+
+def runs(db: str | Path = DEFAULT_DB) -> pd.DataFrame:
+    """One row per run with counts of verdicts, parse failures, errors, cache hits and cost."""
+    return Store(db, create=False).runs()
+
+
+def verdicts(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFrame:
+    """Every verdict of a run with its trial and item joined (the ``verdicts_full`` view)."""
+    store = Store(db, create=False)
+    return store.verdicts_frame(run_id or _latest_run(store))
+
+
+def metrics(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFrame:
+    """The metrics table of a run: estimate, 95% interval, p-value and n per metric."""
+    store = Store(db, create=False)
+    return store.metrics(run_id or _latest_run(store))

@@ -1,0 +1,179 @@
+"""Load pairwise datasets from JSONL, CSV, Parquet or the Hugging Face hub.
+
+Rows are numbered from 1: for JSONL the row is the line number, for CSV and
+Parquet the data row (the CSV header is not counted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from judgekit.datasets.schema import OPTIONAL, REQUIRED, DatasetError, make_item
+from judgekit.resources import data_dir
+from judgekit.types import Item
+
+BUILTIN = {"facts": "facts.jsonl", "preferences": "preferences.jsonl"}
+_FIELDS = REQUIRED + OPTIONAL
+
+
+def parse_mapping(spec: str | dict[str, str] | None) -> dict[str, str]:
+    """Parse ``prompt=instruction,response_a=output_1`` into {target: source column}."""
+    if not spec:
+        return {}
+    if isinstance(spec, dict):
+        pairs = list(spec.items())
+    else:
+        pairs = []
+        for part in spec.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "=" not in part:
+                raise DatasetError("--map", None, part, "expected TARGET=COLUMN, e.g. prompt=instruction")
+            target, source = (x.strip() for x in part.split("=", 1))
+            pairs.append((target, source))
+    mapping: dict[str, str] = {}
+    for target, source in pairs:
+        if target not in _FIELDS:
+            raise DatasetError("--map", None, target, f"unknown item field; fields are {', '.join(_FIELDS)}")
+        if not source:
+            raise DatasetError("--map", None, target, "empty column name")
+        mapping[target] = source
+    return mapping
+
+
+def resolve_path(data: str) -> str:
+    """Built-in dataset names ("facts", "preferences") resolve to files in data/."""
+    if data in BUILTIN:
+        return str(data_dir() / BUILTIN[data])
+    return data
+
+
+def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DatasetError(str(path), lineno, None, f"not valid UTF-8 ({exc.reason})") from None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(str(path), lineno, None, f"not valid JSON ({exc.msg})") from None
+            if not isinstance(obj, dict):
+                raise DatasetError(str(path), lineno, None, f"expected a JSON object, got {type(obj).__name__}")
+            yield lineno, obj
+
+
+def _iter_table(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    import pandas as pd
+
+    try:
+        if fmt == "csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+        else:
+            df = pd.read_parquet(path)
+    except UnicodeDecodeError as exc:
+        raise DatasetError(str(path), None, None, f"not valid UTF-8 ({exc.reason})") from None
+    except Exception as exc:  # parser errors carry their own line numbers in the message
+        raise DatasetError(str(path), None, None, f"cannot read {fmt.upper()}: {exc}") from None
+    columns = [str(c) for c in df.columns]
+    df.columns = columns
+    for i, rec in enumerate(df.to_dict(orient="records"), start=1):
+        yield i, rec
+
+
+def _iter_hf(spec: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        import datasets  # type: ignore[import-not-found]
+    except ImportError:
+        raise DatasetError(spec, None, None, "loading hf:// datasets needs the 'datasets' package: "
+                                             "pip install 'judgekit[hf]'") from None
+    name = spec.removeprefix("hf://")
+    config = None
+    if ":" in name:
+        name, config = name.split(":", 1)
+    try:
+        ds = datasets.load_dataset(name, config, split=split)
+    except Exception as exc:
+        raise DatasetError(spec, None, None, f"cannot load split '{split}': {exc}") from None
+    for i, rec in enumerate(ds, start=1):
+        yield i, dict(rec)
+
+
+def _records(data: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    if data.startswith("hf://"):
+        return _iter_hf(data, split)
+    path = Path(data)
+    if not path.is_file():
+        raise DatasetError(data, None, None, "file not found")
+    suffix = "".join(path.suffixes[-1:]).lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return _iter_jsonl(path)
+    if suffix in (".csv", ".tsv"):
+        return _iter_table(path, "csv")
+    if suffix in (".parquet", ".pq"):
+        return _iter_table(path, "parquet")
+    raise DatasetError(data, None, None, f"unknown format '{suffix}' (use .jsonl, .csv, .parquet or hf://org/name)")
+
+
+def load_items(data: str, *, mapping: str | dict[str, str] | None = None, split: str = "train",
+               limit: int | None = None, kind: str | None = None) -> list[Item]:
+    """Load and validate a dataset. Raises :class:`DatasetError` naming file, row and field."""
+    data = resolve_path(data)
+    cols = parse_mapping(mapping)
+    label = Path(data).name if not data.startswith("hf://") else data
+    stem = Path(data).stem if not data.startswith("hf://") else data.removeprefix("hf://").replace("/", "-")
+    items: list[Item] = []
+    seen: dict[str, int] = {}
+    checked_columns = False
+    for row, rec in _records(data, split):
+        if not checked_columns:
+            _check_columns(data, rec, cols)
+            checked_columns = True
+        mapped = {k: v for k, v in rec.items() if k not in cols.values()}
+        for target, source in cols.items():
+            if source not in rec:
+                raise DatasetError(data, row, source, f"column missing (mapped to '{target}')")
+            mapped[target] = rec[source]
+        for field in REQUIRED:
+            if field not in mapped:
+                raise DatasetError(data, row, field, "missing field")
+        item = make_item(mapped, file=data, row=row, default_id=f"{stem}-{row}",
+                         default_kind=kind or "preference", default_source=label)
+        if item.id in seen:
+            raise DatasetError(data, row, "id", f"duplicate id {item.id!r} (first seen in row {seen[item.id]})")
+        seen[item.id] = row
+        items.append(item)
+        if limit is not None and len(items) >= limit:
+            break
+    if not items:
+        raise DatasetError(data, None, None, "no items")
+    return items
+
+
+def _check_columns(data: str, first: dict[str, Any], cols: dict[str, str]) -> None:
+    present = set(first)
+    for target, source in cols.items():
+        if source not in present:
+            raise DatasetError(data, None, source, f"column not found (mapped to '{target}'); "
+                                                   f"columns are: {', '.join(sorted(present))}")
+    for field in REQUIRED:
+        if field not in cols and field not in present:
+            raise DatasetError(data, None, field, f"missing column; columns are: {', '.join(sorted(present))}; "
+                                                  f"map one with --map {field}=COLUMN")
+
+
+def dataset_fingerprint(items: list[Item]) -> str:
+    """A short hash of the items' content, so a changed dataset never resumes an old run."""
+    h = hashlib.sha256()
+    for it in items:
+        h.update(json.dumps([it.id, it.prompt, it.response_a, it.response_b, it.label, it.kind],
+                            ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()[:16]

@@ -1,0 +1,198 @@
+"""Trials -> verdicts: cache lookup, judging what is missing, writing as it arrives, resuming."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from judgekit.datasets.loaders import dataset_fingerprint
+from judgekit.engine.lock import WriterLock
+from judgekit.engine.writer import VerdictWriter
+from judgekit.judges.base import Judge
+from judgekit.judges.prompt import PromptTemplate, build_request
+from judgekit.store.db import Store, now
+from judgekit.store.journal import Journal
+from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial
+
+log = logging.getLogger("judgekit")
+
+_SWAP = {"A": "B", "B": "A", "tie": "tie"}
+
+
+@dataclass
+class RunSpec:
+    """Everything that defines a run. Two identical specs resume the same run."""
+
+    suite: str
+    dataset: str
+    seed: int
+    template: str
+    probe_config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunStats:
+    run_id: str
+    resumed: bool
+    n_trials: int
+    n_done_before: int
+    n_cached: int
+    n_judged: int
+    n_errors: int
+    seconds: float
+
+
+def chosen_and_correct(trial_order: str, label: str | None, choice: str) -> tuple[str | None, bool | None]:
+    """Map a presented-position verdict back to the original responses and score it."""
+    if choice not in ("A", "B", "tie"):
+        return None, None
+    chosen = choice if trial_order == "AB" else _SWAP[choice]
+    correct = None if label not in ("A", "B") else chosen == label
+    return chosen, correct
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("judgekit", "torch", "transformers", "litellm", "duckdb", "pandas", "numpy", "statsmodels",
+                "scipy", "plotly"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def _fingerprint(spec: RunSpec, identity: dict[str, Any], items: Sequence[Item], template: PromptTemplate) -> str:
+    blob = json.dumps({"spec": asdict(spec), "judge": identity, "data": dataset_fingerprint(list(items)),
+                       "template": [template.system, template.user]}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _items_frame(run_id: str, items: Sequence[Item]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "run_id": run_id, "item_id": it.id, "prompt": it.prompt, "response_a": it.response_a,
+        "response_b": it.response_b, "label": it.label, "kind": it.kind, "category": it.category,
+        "source": it.source, "metadata": json.dumps(it.metadata, ensure_ascii=False, default=str),
+    } for it in items])
+
+
+def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "run_id": run_id, "trial_id": t.trial_id, "item_id": t.item_id, "probe": t.probe,
+        "condition": t.condition, "order": t.order, "repeat": t.repeat, "first": t.first, "second": t.second,
+        "gold_position": t.gold_position,
+        "cue": json.dumps({**t.cue, **{k: v for k, v in (("system_extra", t.system_extra),
+                                                           ("user_prefix", t.user_prefix),
+                                                           ("user_suffix", t.user_suffix),
+                                                           ("between", t.between)) if v}}, ensure_ascii=False),
+        "request_key": k,
+    } for t, k in zip(trials, keys)])
+
+
+def _verdict_row(run_id: str, trial: Trial, key: str, label: str | None, out: JudgeOutput | dict[str, Any],
+                 cached: bool) -> dict[str, Any]:
+    o = out if isinstance(out, dict) else out.__dict__
+    chosen, correct = chosen_and_correct(trial.order, label, o["choice"])
+    return {
+        "run_id": run_id, "trial_id": trial.trial_id, "request_key": key, "choice": o["choice"],
+        "chosen": chosen, "correct": correct, "p_a": o.get("p_a"), "p_b": o.get("p_b"), "raw": o.get("raw"),
+        "error": o.get("error"), "input_tokens": o.get("input_tokens"), "output_tokens": o.get("output_tokens"),
+        "latency_s": o.get("latency_s"), "cost_usd": o.get("cost_usd"), "cached": cached,
+        "created_at": now().isoformat(),
+    }
+
+
+def _nan_to_none(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+
+
+def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[Trial], spec: RunSpec,
+            template: PromptTemplate, *, config: dict[str, Any], progress: bool = True) -> RunStats:
+    """Judge every trial, resuming an unfinished run with the same spec, and return counts."""
+    started = datetime.now()
+    identity = judge.identity()
+    requests: list[JudgeRequest] = [build_request(template, identity, t, sample_index=t.repeat) for t in trials]
+    keys = [r.key for r in requests]
+    labels = {it.id: it.label for it in items}
+    fingerprint = _fingerprint(spec, identity, items, template)
+
+    with WriterLock(store.path):
+        journal = Journal(str(store.path) + ".journal")
+        leftover = journal.replay()
+        if leftover:
+            log.info("writing %d verdicts recovered from an interrupted run", len(leftover))
+            store.write_verdicts(leftover)
+            journal.clear()
+
+        run_id = store.find_resumable(fingerprint)
+        resumed = run_id is not None
+        if run_id is None:
+            run_id = f"{started:%Y%m%d-%H%M%S}-{fingerprint[:6]}"
+            store.create_run({"run_id": run_id, "suite": spec.suite, "judge": judge.spec, "dataset": spec.dataset,
+                              "config": {**config, "decoding": judge.decoding, "judge_identity": identity},
+                              "versions": package_versions(), "seed": spec.seed, "fingerprint": fingerprint,
+                              "n_trials": len(trials)})
+            store.insert_frame("items", _items_frame(run_id, items))
+            store.insert_frame("trials", _trials_frame(run_id, trials, keys))
+        else:
+            store.set_status(run_id, "running")
+            log.info("resuming run %s", run_id)
+
+        done = store.finished_trials(run_id)
+        pending = [(t, r) for t, r in zip(trials, requests) if t.trial_id not in done]
+        writer = VerdictWriter(store, journal)
+        bar = tqdm(total=len(trials), initial=len(done), unit="verdict", disable=not progress,
+                   desc=f"{spec.suite} · {judge.spec}", file=sys.stderr, dynamic_ncols=True)
+        n_cached = n_judged = n_errors = 0
+        try:
+            # 1. cache: identical requests answered before (by any run) cost nothing.
+            cached = store.cached_outputs(sorted({r.key for _, r in pending}))
+            hits = {row["request_key"]: _nan_to_none(row) for row in cached.to_dict(orient="records")}
+            cached_rows = [_verdict_row(run_id, t, r.key, labels.get(t.item_id), hits[r.key], cached=True)
+                           for t, r in pending if r.key in hits]
+            store.write_verdicts(cached_rows)
+            n_cached = len(cached_rows)
+            bar.update(n_cached)
+
+            # 2. judge the rest: one request per distinct key, fanned out to its trials.
+            by_key: dict[str, list[Trial]] = defaultdict(list)
+            unique: list[JudgeRequest] = []
+            for t, r in pending:
+                if r.key in hits:
+                    continue
+                if r.key not in by_key:
+                    unique.append(r)
+                by_key[r.key].append(t)
+            for req, out in judge.judge(unique):
+                for t in by_key[req.key]:
+                    writer.add(_verdict_row(run_id, t, req.key, labels.get(t.item_id), out, cached=False))
+                    bar.update(1)
+                n_judged += 1
+                n_errors += out.choice == "error"
+            writer.flush(timeout_s=max(store.lock_timeout_s, 300))
+        except BaseException as exc:
+            bar.close()
+            try:
+                writer.flush(timeout_s=max(store.lock_timeout_s, 60))
+            finally:
+                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                store.set_status(run_id, status, message=str(exc)[:500] or type(exc).__name__)
+            raise
+        bar.close()
+        status = "finished" if n_errors == 0 else "incomplete"
+        store.set_status(run_id, status, message=None if n_errors == 0 else
+                         f"{n_errors} requests failed; run the same command again to retry them")
+    seconds = (datetime.now() - started).total_seconds()
+    return RunStats(run_id, resumed, len(trials), len(done), n_cached, n_judged, n_errors, seconds)

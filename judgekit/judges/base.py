@@ -1,0 +1,58 @@
+"""The judge protocol every backend implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from judgekit.types import JudgeOutput, JudgeRequest
+
+
+class JudgeError(RuntimeError):
+    """A judge cannot run at all (model missing, key rejected, package absent)."""
+
+
+class Judge(ABC):
+    """A pairwise judge.
+
+    Backends implement :meth:`judge`, which takes a batch of requests and yields
+    ``(request, output)`` pairs *as they complete*, in any order. The engine
+    writes each one as it arrives, so a killed run loses nothing it was given.
+
+    ``identity()`` returns everything besides the request itself that determines
+    the output (model, revision, decoding parameters, scoring mode). It is part of
+    the cache key; things that cannot change an answer (timeouts, concurrency,
+    batch size) stay out of it.
+    """
+
+    #: The spec the user wrote, e.g. ``hf/./my-model`` or ``openai/gpt-4o-mini``.
+    spec: str = ""
+    #: True when repeating an identical request can give a different answer.
+    stochastic: bool = False
+
+    @abstractmethod
+    def identity(self) -> dict[str, Any]:
+        """What determines the output besides the request (JSON-serialisable)."""
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        """Decoding settings recorded with the run."""
+        return {}
+
+    @abstractmethod
+    def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
+        """Answer ``requests``, yielding each result as soon as it is known."""
+
+    def count_tokens(self, text: str) -> int | None:
+        """Tokens in ``text`` with the judge's own tokenizer, where it has one."""
+        return None
+
+    def close(self) -> None:
+        """Release resources (threads, sessions, GPU memory)."""
+
+    def __enter__(self) -> Judge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

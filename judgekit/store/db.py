@@ -1,0 +1,181 @@
+"""The DuckDB store.
+
+DuckDB lets one process write a file and no other process read it meanwhile.
+judgekit therefore never holds the file open for long: every write opens a
+connection, writes a batch and closes it again (the engine flushes every couple
+of seconds), and every read does the same in read-only mode. A notebook can read
+results while a run is writing; when the notebook happens to hold the file, the
+writer keeps its verdicts in the journal (see :mod:`judgekit.store.journal`) and
+writes them at the next flush.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from judgekit.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written (locked, read-only, disk full)."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the DuckDB file."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc).lower()
+    return "lock" in msg and ("conflicting" in msg or "could not set" in msg or "resource temporarily" in msg)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+VERDICT_COLUMNS = ("run_id", "trial_id", "request_key", "choice", "chosen", "correct", "p_a", "p_b", "raw",
+                   "error", "input_tokens", "output_tokens", "latency_s", "cost_usd", "cached", "created_at")
+
+
+class Store:
+    def __init__(self, path: str | Path, *, create: bool = True, lock_timeout_s: float = 30.0):
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.connect() as con:
+                con.execute(TABLES)
+                con.execute(VIEWS)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        elif not self.path.exists():
+            raise StoreError(f"{self.path}: no such judgekit database")
+
+    # -- connections -------------------------------------------------------------------------
+    @contextmanager
+    def connect(self, read_only: bool = False, timeout_s: float | None = None
+                ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open a short-lived connection, retrying while another process holds the file."""
+        deadline = time.monotonic() + (self.lock_timeout_s if timeout_s is None else timeout_s)
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.Error as exc:
+                if _is_lock_error(exc):
+                    if time.monotonic() >= deadline:
+                        raise StoreLocked(f"{self.path} is locked by another process ({exc}). Close other "
+                                          "connections to it (a notebook holding it open) and try again.") from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                    continue
+                raise StoreError(f"cannot open {self.path}: {exc}") from None
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        with self.connect(read_only=True) as con:
+            return con.execute(sql, params or []).df()
+
+    # -- runs ----------------------------------------------------------------------------------
+    def create_run(self, run: dict[str, Any]) -> None:
+        with self.connect() as con:
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, NULL, ?, ?, NULL)",
+                [run["run_id"], run["suite"], run["judge"], run["dataset"], json.dumps(run["config"]),
+                 json.dumps(run["versions"]), run["seed"], now(), run["fingerprint"], run["n_trials"]])
+
+    def find_resumable(self, fingerprint: str) -> str | None:
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT run_id FROM runs WHERE fingerprint = ? AND status <> 'finished' "
+                              "ORDER BY started_at DESC LIMIT 1", [fingerprint]).fetchone()
+        return row[0] if row else None
+
+    def set_status(self, run_id: str, status: str, message: str | None = None) -> None:
+        finished = now() if status == "finished" else None
+        with self.connect(timeout_s=max(self.lock_timeout_s, 120)) as con:
+            con.execute("UPDATE runs SET status = ?, finished_at = ?, message = ? WHERE run_id = ?",
+                        [status, finished, message, run_id])
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        df = self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
+        if df.empty:
+            raise StoreError(f"{self.path}: no run with id {run_id!r}")
+        rec = df.iloc[0].to_dict()
+        for key in ("config", "versions"):
+            rec[key] = json.loads(rec[key]) if isinstance(rec[key], str) else (rec[key] or {})
+        return rec
+
+    def runs(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM run_summary ORDER BY started_at")
+
+    # -- items and trials ---------------------------------------------------------------------
+    def insert_frame(self, table: str, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        with self.connect() as con:
+            con.register("_frame", df)
+            cols = ", ".join(f'"{c}"' for c in df.columns)
+            con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM _frame")
+            con.unregister("_frame")
+
+    # -- verdicts -----------------------------------------------------------------------------
+    def write_verdicts(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
+        if not rows:
+            return
+        df = pd.DataFrame(rows, columns=list(VERDICT_COLUMNS))
+        with self.connect(timeout_s=timeout_s) as con:
+            con.register("_v", df)
+            con.execute("INSERT OR REPLACE INTO verdicts SELECT * FROM _v")
+            con.unregister("_v")
+
+    def finished_trials(self, run_id: str) -> set[str]:
+        """Trials of a run that have a verdict (parse failures included; errors are retried)."""
+        df = self.query("SELECT trial_id FROM verdicts WHERE run_id = ? AND choice <> 'error'", [run_id])
+        return set(df["trial_id"])
+
+    def cached_outputs(self, keys: Sequence[str]) -> pd.DataFrame:
+        """The newest non-error answer for each request key, from any run."""
+        if not keys:
+            return pd.DataFrame(columns=list(VERDICT_COLUMNS))
+        with self.connect(read_only=True) as con:
+            con.register("_keys", pd.DataFrame({"request_key": list(keys)}))
+            return con.execute(
+                "SELECT * FROM verdicts WHERE choice <> 'error' AND request_key IN (SELECT request_key FROM _keys) "
+                "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1").df()
+
+    def verdicts_frame(self, run_id: str) -> pd.DataFrame:
+        return self.query('SELECT * FROM verdicts_full WHERE run_id = ? ORDER BY item_id, probe, condition, '
+                          '"order", repeat', [run_id])
+
+    # -- metrics ------------------------------------------------------------------------------
+    def write_metrics(self, run_id: str, suite: str, metrics: pd.DataFrame) -> None:
+        df = metrics.copy()
+        df.insert(0, "suite", suite)
+        df.insert(0, "run_id", run_id)
+        df["computed_at"] = now()
+        cols = ["run_id", "suite", "probe", "metric", "subset", "estimate", "ci_low", "ci_high", "p_value", "n",
+                "note", "computed_at"]
+        for c in cols:
+            if c not in df.columns:
+                df[c] = None
+        df = df[cols]
+        with self.connect(timeout_s=max(self.lock_timeout_s, 120)) as con:
+            con.execute("DELETE FROM metrics WHERE run_id = ?", [run_id])
+            con.register("_m", df)
+            con.execute("INSERT INTO metrics SELECT * FROM _m")
+            con.unregister("_m")
+
+    def metrics(self, run_id: str) -> pd.DataFrame:
+        return self.query("SELECT * FROM metrics WHERE run_id = ? ORDER BY probe, metric, subset", [run_id])

@@ -1,0 +1,112 @@
+"""The DuckDB schema: a public, documented interface (see README "DuckDB tables")."""
+
+SCHEMA_VERSION = 1
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       VARCHAR PRIMARY KEY,
+    suite        VARCHAR NOT NULL,
+    judge        VARCHAR NOT NULL,
+    dataset      VARCHAR NOT NULL,
+    config       JSON,
+    versions     JSON,
+    seed         BIGINT,
+    status       VARCHAR NOT NULL,      -- running | interrupted | failed | finished
+    started_at   TIMESTAMP,
+    finished_at  TIMESTAMP,
+    fingerprint  VARCHAR,               -- same command + same data => same fingerprint (resume)
+    n_trials     INTEGER,
+    message      VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS items (
+    run_id      VARCHAR NOT NULL,
+    item_id     VARCHAR NOT NULL,
+    prompt      VARCHAR,
+    response_a  VARCHAR,
+    response_b  VARCHAR,
+    label       VARCHAR,                -- A | B | tie | NULL (unknown)
+    kind        VARCHAR,                -- fact | preference
+    category    VARCHAR,
+    source      VARCHAR,
+    metadata    JSON,
+    PRIMARY KEY (run_id, item_id)
+);
+
+CREATE TABLE IF NOT EXISTS trials (
+    run_id         VARCHAR NOT NULL,
+    trial_id       VARCHAR NOT NULL,
+    item_id        VARCHAR NOT NULL,
+    probe          VARCHAR NOT NULL,
+    condition      VARCHAR NOT NULL,
+    "order"        VARCHAR NOT NULL,    -- AB: response_a shown first; BA: swapped
+    repeat         INTEGER NOT NULL,
+    first          VARCHAR,             -- text shown in position A
+    second         VARCHAR,             -- text shown in position B
+    gold_position  VARCHAR,
+    cue            JSON,
+    request_key    VARCHAR NOT NULL,
+    PRIMARY KEY (run_id, trial_id)
+);
+
+CREATE TABLE IF NOT EXISTS verdicts (
+    run_id         VARCHAR NOT NULL,
+    trial_id       VARCHAR NOT NULL,
+    request_key    VARCHAR NOT NULL,
+    choice         VARCHAR NOT NULL,    -- presented position: A | B | tie | invalid | error
+    chosen         VARCHAR,             -- original response: A | B | tie | NULL
+    correct        BOOLEAN,
+    p_a            DOUBLE,
+    p_b            DOUBLE,
+    raw            VARCHAR,
+    error          VARCHAR,
+    input_tokens   INTEGER,
+    output_tokens  INTEGER,
+    latency_s      DOUBLE,
+    cost_usd       DOUBLE,
+    cached         BOOLEAN,
+    created_at     TIMESTAMP,
+    PRIMARY KEY (run_id, trial_id)
+);
+
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id       VARCHAR NOT NULL,
+    suite        VARCHAR,
+    probe        VARCHAR,
+    metric       VARCHAR NOT NULL,
+    subset       VARCHAR,
+    estimate     DOUBLE,
+    ci_low       DOUBLE,
+    ci_high      DOUBLE,
+    p_value      DOUBLE,
+    n            BIGINT,
+    note         VARCHAR,
+    computed_at  TIMESTAMP
+);
+"""
+
+VIEWS = """
+CREATE OR REPLACE VIEW verdicts_full AS
+SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat,
+       i.label, i.kind, i.category, i.prompt, i.response_a, i.response_b,
+       t.first, t.second, t.gold_position, t.cue,
+       v.choice, v.chosen, v.correct, v.p_a, v.p_b, v.raw, v.error,
+       v.input_tokens, v.output_tokens, v.latency_s, v.cost_usd, v.cached, v.created_at,
+       r.judge, r.suite
+FROM verdicts v
+JOIN trials t USING (run_id, trial_id)
+JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
+JOIN runs r ON r.run_id = v.run_id;
+
+CREATE OR REPLACE VIEW run_summary AS
+SELECT r.run_id, r.suite, r.judge, r.dataset, r.status, r.started_at, r.finished_at, r.n_trials,
+       count(v.trial_id) AS n_verdicts,
+       count(*) FILTER (WHERE v.choice = 'invalid') AS n_invalid,
+       count(*) FILTER (WHERE v.choice = 'error') AS n_errors,
+       count(*) FILTER (WHERE v.cached) AS n_cached,
+       sum(v.cost_usd) AS cost_usd
+FROM runs r LEFT JOIN verdicts v USING (run_id)
+GROUP BY ALL;
+"""

@@ -1,0 +1,137 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from judgekit import api
+from judgekit.judges.scripted import ScriptedJudge
+from judgekit.store import Store
+from tests.conftest import write_fact_items
+
+
+def _verdict_set(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT trial_id, choice, chosen FROM verdicts ORDER BY trial_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_end_to_end_planted_bias_and_cache(tmp_path, fact_file):
+    db = tmp_path / "j.duckdb"
+    res = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, out=tmp_path,
+                       make_report=False, progress=False)
+    assert res.stats.n_trials == 400 and res.stats.n_judged == 400 and res.stats.n_cached == 0
+    m = res.metrics.set_index(["metric", "subset"])
+    pc = m.loc[("position_consistency", "all")]
+    assert abs(pc.estimate - 0.7) < 0.08 and pc.ci_low < pc.estimate < pc.ci_high and pc.n == 200
+    # a second identical run is served from the cache: no request is sent
+    res2 = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, out=tmp_path,
+                        make_report=False, progress=False)
+    assert res2.run_id != res.run_id
+    assert res2.stats.n_judged == 0 and res2.stats.n_cached == 400
+    v1, v2 = api.verdicts(res.run_id, db), api.verdicts(res2.run_id, db)
+    assert list(v1.sort_values("trial_id").choice) == list(v2.sort_values("trial_id").choice)
+    runs = api.runs(db)
+    assert set(runs.status) == {"finished"} and len(runs) == 2
+
+
+def test_parse_failures_are_never_scored(tmp_path, fact_file):
+    db = tmp_path / "j.duckdb"
+    res = api.evaluate("position", judge="scripted/invalid=0.2", data=str(fact_file), db=db,
+                       make_report=False, progress=False)
+    v = api.verdicts(res.run_id, db)
+    invalid = v[v.choice == "invalid"]
+    assert 40 <= len(invalid) <= 120
+    assert invalid.chosen.isna().all() and invalid.correct.isna().all()
+    m = res.metrics.set_index(["metric", "subset"])
+    assert m.loc[("accuracy", "all")].estimate == pytest.approx(1.0)
+    assert m.loc[("accuracy_strict", "all")].estimate == pytest.approx(1 - len(invalid) / len(v))
+    assert m.loc[("parse_failure_rate", "all")].estimate == pytest.approx(len(invalid) / len(v))
+
+
+def test_judge_error_midway_keeps_verdicts_and_resumes(tmp_path, fact_file):
+    from judgekit.datasets import load_items
+    from judgekit.judges.base import JudgeError
+
+    items = load_items(str(fact_file))
+    state = {"n": 0}
+
+    def flaky(req, gold, rng):
+        from judgekit.types import JudgeOutput
+        state["n"] += 1
+        if state["n"] == 150:
+            raise JudgeError("API key rejected")
+        return JudgeOutput(choice=gold or "A")
+
+    db = tmp_path / "j.duckdb"
+    with pytest.raises(JudgeError):
+        api.evaluate("position", judge_obj=ScriptedJudge(items, policy=flaky), data=str(fact_file), db=db,
+                     make_report=False, progress=False)
+    assert len(_verdict_set(db)) == 149
+    assert api.runs(db).status.tolist() == ["failed"]
+    judge = ScriptedJudge(items, policy=flaky)
+    res = api.evaluate("position", judge_obj=judge, data=str(fact_file), db=db, make_report=False,
+                       progress=False)
+    assert res.stats.resumed and res.stats.n_done_before == 149 and res.stats.n_judged == 251
+    assert judge.calls == 251
+    assert len(_verdict_set(db)) == 400 and api.runs(db).status.tolist() == ["finished"]
+
+
+def _cli(db, data, judge="scripted/first=0.3,delay=0.004"):
+    return [sys.executable, "-m", "judgekit", "eval", "--judge", judge, "--data", str(data), "--db", str(db),
+            "--no-report"]
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_gives_the_uninterrupted_verdict_set(tmp_path):
+    data = write_fact_items(tmp_path / "d.jsonl", 300)
+    ref_db = tmp_path / "ref.duckdb"
+    subprocess.run(_cli(ref_db, data, "scripted/first=0.3"), check=True, capture_output=True)
+    reference = _verdict_set(ref_db)
+    assert len(reference) == 600
+
+    db = tmp_path / "killed.duckdb"
+    for delay in (2.5, 3.5):
+        proc = subprocess.Popen(_cli(db, data), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    out = subprocess.run(_cli(db, data), check=True, capture_output=True, text=True).stdout
+    assert "resumed" in out
+    got = _verdict_set(db)
+    assert got == reference  # same set, no duplicates (primary key), no gaps
+    # every request was sent exactly once over all attempts: resumed runs skip what was judged
+    runs = api.runs(db)
+    assert len(runs) == 1 and runs.status.iloc[0] == "finished"
+
+
+@pytest.mark.slow
+def test_notebook_reads_while_a_run_writes(tmp_path):
+    data = write_fact_items(tmp_path / "d.jsonl", 300)
+    db = tmp_path / "live.duckdb"
+    proc = subprocess.Popen(_cli(db, data, "scripted/first=0.3,delay=0.01"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen = []
+    deadline = time.time() + 60
+    while proc.poll() is None and time.time() < deadline:
+        if db.exists():
+            try:
+                seen.append(len(api.verdicts(db=db)))
+            except ValueError:
+                pass  # no run registered yet
+        time.sleep(0.5)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert len(seen) >= 3 and max(seen) >= 1
+    assert seen == sorted(seen)  # the notebook sees the run grow
+    assert len(_verdict_set(db)) == 600
+
+
+def test_store_reader_does_not_create_or_lock(tmp_path):
+    with pytest.raises(Exception, match="no such judgekit database"):
+        Store(tmp_path / "missing.duckdb", create=False)
