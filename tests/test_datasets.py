@@ -71,11 +71,11 @@ def test_bad_rows_name_file_row_field(tmp_path, over, row, field, msg):
 
 def test_missing_column_and_bad_json(tmp_path):
     path = _jsonl(tmp_path / "d.jsonl", [{"prompt": "q", "response_a": "a"}])
-    with pytest.raises(DatasetError, match="field 'response_b': missing column"):
+    with pytest.raises(DatasetError, match=r"field 'response_b': missing column"):
         load_items(str(path))
     bad = tmp_path / "broken.jsonl"
     bad.write_text('{"prompt": "q", "response_a": "a", "response_b": "b"}\n{"prompt": \n', encoding="utf-8")
-    with pytest.raises(DatasetError, match="broken.jsonl, row 2: not valid JSON"):
+    with pytest.raises(DatasetError, match=r"broken\.jsonl, row 2: not valid JSON"):
         load_items(str(bad))
     with pytest.raises(DatasetError, match="column not found"):
         load_items(str(path), mapping="response_b=output_2")

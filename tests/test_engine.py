@@ -125,7 +125,7 @@ def test_notebook_reads_while_a_run_writes(tmp_path):
             except ValueError:
                 pass  # no run registered yet
         time.sleep(0.5)
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert len(seen) >= 3 and max(seen) >= 1
     assert seen == sorted(seen)  # the notebook sees the run grow

@@ -85,8 +85,7 @@ def _iter_table(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
         raise DatasetError(str(path), None, None, f"cannot read {fmt.upper()}: {exc}") from None
     columns = [str(c) for c in df.columns]
     df.columns = columns
-    for i, rec in enumerate(df.to_dict(orient="records"), start=1):
-        yield i, rec
+    yield from enumerate(df.to_dict(orient="records"), start=1)
 
 
 def _iter_hf(spec: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:

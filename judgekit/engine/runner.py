@@ -98,7 +98,7 @@ def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> 
                                                            ("user_suffix", t.user_suffix),
                                                            ("between", t.between)) if v}}, ensure_ascii=False),
         "request_key": k,
-    } for t, k in zip(trials, keys)])
+    } for t, k in zip(trials, keys, strict=True)])
 
 
 def _verdict_row(run_id: str, trial: Trial, key: str, label: str | None, out: JudgeOutput | dict[str, Any],
@@ -151,7 +151,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
             log.info("resuming run %s", run_id)
 
         done = store.finished_trials(run_id)
-        pending = [(t, r) for t, r in zip(trials, requests) if t.trial_id not in done]
+        pending = [(t, r) for t, r in zip(trials, requests, strict=True) if t.trial_id not in done]
         writer = VerdictWriter(store, journal)
         bar = tqdm(total=len(trials), initial=len(done), unit="verdict", disable=not progress,
                    desc=f"{spec.suite} · {judge.spec}", file=sys.stderr, dynamic_ncols=True)

@@ -49,7 +49,8 @@ class Judge(ABC):
         return None
 
     def close(self) -> None:
-        """Release resources (threads, sessions, GPU memory)."""
+        """Release resources (threads, sessions, GPU memory). Backends without any keep this."""
+        return None
 
     def __enter__(self) -> Judge:
         return self

@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 import re
 
-_THINK_BLOCK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.S | re.I)
-_THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.I)
+_THINK_BLOCK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
+_THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
 
 _TIE_WORDS = {"tie", "draw", "equal", "both", "neither", "c", "same"}
 _JSON_KEYS = ("verdict", "winner", "choice", "answer", "better", "preferred", "preference", "result")
@@ -32,28 +32,28 @@ _JSON_KEYS = ("verdict", "winner", "choice", "answer", "better", "preferred", "p
 _LETTER = r"(?:response|answer|assistant|option|output|candidate)?\s*[\(\[]?\s*([AB12])\s*[\)\]]?"
 
 _PATTERNS: list[re.Pattern[str]] = [
-    re.compile(r"<answer>\s*" + _LETTER + r"\s*</answer>", re.I),
-    re.compile(r"\[\[\s*([AB]|tie|C)\s*\]\]", re.I),
-    re.compile(r"\\boxed\{\s*(?:\\text\{)?\s*([AB])\s*\}?\s*\}", re.I),
+    re.compile(r"<answer>\s*" + _LETTER + r"\s*</answer>", re.IGNORECASE),
+    re.compile(r"\[\[\s*([AB]|tie|C)\s*\]\]", re.IGNORECASE),
+    re.compile(r"\\boxed\{\s*(?:\\text\{)?\s*([AB])\s*\}?\s*\}", re.IGNORECASE),
     re.compile(
         r"(?:final\s+)?(?:answer|verdict|choice|decision|winner|judgment|judgement|preference|selection)"
         r"\s*(?:is)?\s*[:=\-]?\s*\**\s*" + _LETTER + r"\b",
-        re.I,
+        re.IGNORECASE,
     ),
     re.compile(
         r"\b(?:response|answer|assistant|option|output|candidate)\s*[\(\[]?\s*([AB12])\s*[\)\]]?\s*\**\s*"
         r"(?:is|was|seems|appears)\s+(?:clearly\s+|much\s+|slightly\s+|the\s+)?"
         r"(?:better|superior|preferred|stronger|more\s+(?:accurate|helpful|correct)|correct|the\s+winner|best)",
-        re.I,
+        re.IGNORECASE,
     ),
     re.compile(
         r"\b(?:I|we)\s+(?:would\s+)?(?:choose|pick|select|prefer|go\s+with|vote\s+for)\s+" + _LETTER + r"\b",
-        re.I,
+        re.IGNORECASE,
     ),
-    re.compile(r"\b(?:prefer|choose|select)\s+(?:response|answer|assistant|output)\s*[\(\[]?([AB12])", re.I),
-    re.compile(r"\b(it'?s\s+a\s+tie|tie|both\s+are\s+equally\s+(?:good|bad))\b", re.I),
+    re.compile(r"\b(?:prefer|choose|select)\s+(?:response|answer|assistant|output)\s*[\(\[]?([AB12])", re.IGNORECASE),
+    re.compile(r"\b(it'?s\s+a\s+tie|tie|both\s+are\s+equally\s+(?:good|bad))\b", re.IGNORECASE),
 ]
-_ONLY_LETTER = re.compile(r"^\W*(?:response|answer|output|option)?\s*[\(\[]?\s*([AB12])\s*[\)\]]?\W*$", re.I)
+_ONLY_LETTER = re.compile(r"^\W*(?:response|answer|output|option)?\s*[\(\[]?\s*([AB12])\s*[\)\]]?\W*$", re.IGNORECASE)
 
 
 def _normalise(token: str) -> str | None:
@@ -83,7 +83,7 @@ def strip_reasoning(text: str) -> str:
 
 def _from_json(text: str) -> str | None:
     found: str | None = None
-    for m in re.finditer(r"\{[^{}]*\}", text, re.S):
+    for m in re.finditer(r"\{[^{}]*\}", text, re.DOTALL):
         try:
             obj = json.loads(m.group(0))
         except (json.JSONDecodeError, ValueError):

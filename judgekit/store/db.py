@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 VERDICT_COLUMNS = ("run_id", "trial_id", "request_key", "choice", "chosen", "correct", "p_a", "p_b", "raw",
