@@ -27,7 +27,7 @@ MAX_EXAMPLES = 20
 
 METRIC_DESCRIPTIONS: dict[str, str] = {
     "accuracy": "Share of scored verdicts that pick the gold response.",
-    "accuracy_strict": "Share of items judged correctly in both orders.",
+    "accuracy_strict": "Share of items judged correctly, parse failures counted as wrong.",
     "accuracy_order_gap": "Accuracy in order AB minus accuracy in order BA (exact McNemar test).",
     "position_consistency": "Share of items that get the same verdict in both orders.",
     "preference_fairness": "Balance between preferring first and second position (0 = fair, ±1 = one side).",
