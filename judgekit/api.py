@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,13 @@ from typing import Any
 import pandas as pd
 
 from judgekit.datasets.loaders import load_items, resolve_path
+from judgekit.datasets.schema import DatasetError
 from judgekit.engine.runner import RunSpec, RunStats, execute
 from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
 from judgekit.store.db import Store
 from judgekit.suites import build_trials, compute_metrics, load_suite
+from judgekit.types import Item
 
 __all__ = ["EvalResult", "evaluate", "metrics", "report", "runs", "verdicts"]
 
@@ -36,15 +39,15 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
              kind: str | None = None, db: str | Path = DEFAULT_DB, seed: int = 0, out: str | Path = DEFAULT_OUT,
              make_report: bool = True, repeats: int | None = None, repeat_fraction: float | None = None,
              template: str | None = None, progress: bool = True, judge_options: dict[str, Any] | None = None,
-             judge_obj: Any = None) -> EvalResult:
+             judge_obj: Any = None, probes: list[str] | None = None) -> EvalResult:
     """Run a suite against a judge, store every verdict, compute metrics and write the report.
 
     Running the same call again after an interruption resumes the unfinished run.
     ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec.
     """
-    spec = load_suite(suite)
-    data = data or spec["data"]
-    items = load_items(data, mapping=mapping, split=split, limit=limit, kind=kind)
+    spec = load_suite(suite, probes=list(probes) if probes else None)
+    items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
+                                      seed=seed)
     tmpl_name = template or spec["template"]
     tmpl = load_template(tmpl_name)
     owned = judge_obj is None
@@ -57,10 +60,9 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
             n_rep = 0  # identical requests to a deterministic judge give identical answers
         options = {"repeats": n_rep, "repeat_fraction": frac if n_rep else 0.0}
         trials = build_trials(spec, items, seed=seed, options=options)
-        dataset = data if str(data).startswith("hf://") else str(Path(resolve_path(data)).name)
         run_spec = RunSpec(suite=spec["name"], dataset=dataset, seed=seed, template=tmpl_name, probe_config=options)
         config = {"probes": spec["probes"], "template": tmpl_name, "n_items": len(items), "limit": limit,
-                  "split": split, "mapping": mapping, "data_path": str(data), **options}
+                  "split": split, "mapping": mapping, "data": data or spec["data"], **options}
         store = Store(db)
         stats = execute(store, j, items, trials, run_spec, tmpl, config=config, progress=progress)
     finally:
@@ -70,6 +72,37 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     store.write_metrics(stats.run_id, spec["name"], m)
     path = report(stats.run_id, db=db, out=out) if make_report else None
     return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path)
+
+
+def _sample(items: list[Item], n: int, seed: int) -> list[Item]:
+    """A seeded sample of ``n`` items, kept in dataset order."""
+    if len(items) <= n:
+        return items
+    keep = set(random.Random(f"{seed}|sample").sample(range(len(items)), n))
+    return [it for i, it in enumerate(items) if i in keep]
+
+
+def load_suite_items(spec: dict[str, Any], *, data: str | None = None, mapping: str | dict[str, str] | None = None,
+                     split: str = "train", limit: int | None = None, kind: str | None = None,
+                     seed: int = 0) -> tuple[list[Item], str]:
+    """The items of a run: ``data`` if given, else the suite's built-in sets.
+
+    ``limit`` takes a seeded sample of that many items from each dataset; without it the
+    suite's ``sample_per_dataset`` applies to its built-in sets.
+    """
+    sources = [data] if data else (spec["data"] if isinstance(spec["data"], list) else [spec["data"]])
+    n = limit if limit is not None else (None if data else spec["defaults"].get("sample_per_dataset"))
+    items: list[Item] = []
+    seen: dict[str, str] = {}
+    for src in sources:
+        loaded = load_items(src, mapping=mapping if data else None, split=split, kind=kind)
+        for it in _sample(loaded, int(n), seed) if n else loaded:
+            if it.id in seen:
+                raise DatasetError(resolve_path(src), None, "id", f"id {it.id!r} also occurs in {seen[it.id]}")
+            seen[it.id] = resolve_path(src)
+            items.append(it)
+    names = [s if s.startswith("hf://") else Path(resolve_path(s)).name for s in sources]
+    return items, "+".join(names)
 
 
 def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT) -> Path:

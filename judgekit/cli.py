@@ -14,6 +14,7 @@ EXIT_USAGE = 2
 def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run a suite against a judge, store verdicts, write the report")
     p.add_argument("--suite", default="position", help="suite name (suites/NAME.yaml) or a YAML path")
+    p.add_argument("--probes", default=None, help="run only these probes of the suite, e.g. bandwagon,authority")
     p.add_argument("--judge", default=None,
                    help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o")
     p.add_argument("--data", default=None, help="JSONL/CSV/Parquet file, hf://org/name, or a built-in set (facts)")
@@ -21,7 +22,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
                    help="column mapping, e.g. prompt=instruction,response_a=output_1,response_b=output_2,label=pref")
     p.add_argument("--split", default="train", help="split for hf:// datasets")
     p.add_argument("--kind", choices=("fact", "preference"), default=None, help="kind for items without one")
-    p.add_argument("--limit", type=int, default=None, help="use only the first N items")
+    p.add_argument("--limit", type=int, default=None, help="use a seeded sample of N items from each dataset")
     p.add_argument("--db", default="judgekit.duckdb", help="DuckDB file (default ./judgekit.duckdb)")
     p.add_argument("--out", default="reports", help="report folder (default reports/)")
     p.add_argument("--seed", type=int, default=0)
@@ -70,7 +71,8 @@ def _cmd_eval(a: argparse.Namespace) -> int:
                        kind=a.kind, db=a.db, seed=a.seed, out=a.out, make_report=not a.no_report,
                        repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
                        progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1",
-                       judge_options=_judge_options(a))
+                       judge_options=_judge_options(a),
+                       probes=[p.strip() for p in a.probes.split(",") if p.strip()] if a.probes else None)
     s = res.stats
     resumed = f" (resumed: {s.n_done_before} already done)" if s.resumed else ""
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "

@@ -165,8 +165,8 @@ class Store:
         df.insert(0, "suite", suite)
         df.insert(0, "run_id", run_id)
         df["computed_at"] = now()
-        cols = ["run_id", "suite", "probe", "metric", "subset", "estimate", "ci_low", "ci_high", "p_value", "n",
-                "note", "computed_at"]
+        cols = ["run_id", "suite", "probe", "metric", "subset", "estimate", "ci_low", "ci_high", "p_value",
+                "p_adjusted", "n", "note", "computed_at"]
         for c in cols:
             if c not in df.columns:
                 df[c] = None

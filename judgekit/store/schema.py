@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS metrics (
     ci_low       DOUBLE,
     ci_high      DOUBLE,
     p_value      DOUBLE,
+    p_adjusted   DOUBLE,               -- Benjamini-Hochberg across probes (bias_effect rows)
     n            BIGINT,
     note         VARCHAR,
     computed_at  TIMESTAMP

@@ -1,0 +1,36 @@
+"""Probes whose cue is a sentence appended to the cued response: authority and distraction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from judgekit.probes.cues import Cue, build_cue_trials, load_cues, with_target_text
+from judgekit.probes.insert import insert_phrase
+from judgekit.types import Item, Trial
+
+
+def _attached(probe: str, items: Sequence[Item], seed: int, repeats: int, repeat_fraction: float,
+              cues: str | None) -> list[Trial]:
+    spec = load_cues(probe, cues)
+
+    def make(item: Item, target: str, order: str, tmpl: dict[str, Any], state: dict[str, Any]) -> Cue:
+        original = item.response_a if target == "A" else item.response_b
+        text = tmpl["text"]
+        a, b = with_target_text(item, target, insert_phrase(original, text, "end"))
+        return Cue(text=text, template=tmpl["id"], placement="response_end", a_text=a, b_text=b)
+
+    return build_cue_trials(items, probe=probe, seed=seed, make_cue=make, spec=spec, repeats=repeats,
+                            repeat_fraction=repeat_fraction)
+
+
+def authority_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, repeat_fraction: float = 0.0,
+                     cues: str | None = None) -> list[Trial]:
+    """Authority: a fake citation, named expert or URL attached to the cued response."""
+    return _attached("authority", items, seed, repeats, repeat_fraction, cues)
+
+
+def distraction_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, repeat_fraction: float = 0.0,
+                       cues: str | None = None) -> list[Trial]:
+    """Distraction: an irrelevant sentence about the cued response."""
+    return _attached("distraction", items, seed, repeats, repeat_fraction, cues)

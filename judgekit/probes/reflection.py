@@ -1,0 +1,36 @@
+"""Superficial reflection: "Wait, let me think..." inside the cued response, or between the two."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from judgekit.probes.cues import Cue, build_cue_trials, load_cues, with_target_text
+from judgekit.probes.insert import insert_phrase
+from judgekit.types import Item, Trial
+
+PROBE = "reflection"
+
+
+def reflection_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, repeat_fraction: float = 0.0,
+                      placements: Sequence[str] | None = None, between: bool | None = None,
+                      cues: str | None = None) -> list[Trial]:
+    spec = load_cues(PROBE, cues)
+    where = tuple(placements or spec.get("placements", ["start", "middle", "end"]))
+    for p in where:
+        if p not in ("start", "middle", "end"):
+            raise ValueError(f"reflection placement must be start, middle or end, not {p!r}")
+
+    def make(item: Item, target: str, order: str, tmpl: dict[str, Any], state: dict[str, Any]) -> Cue:
+        original = item.response_a if target == "A" else item.response_b
+        placement = tmpl["_placement"]
+        a, b = with_target_text(item, target, insert_phrase(original, tmpl["text"], placement))
+        return Cue(text=tmpl["text"], template=tmpl["id"], placement=placement, a_text=a, b_text=b)
+
+    def make_between(item: Item, order: str, tmpl: dict[str, Any]) -> Cue:
+        return Cue(text=tmpl["text"], template=tmpl["id"], placement="between", between=tmpl["text"])
+
+    use_between = spec.get("between", True) if between is None else between
+    return build_cue_trials(items, probe=PROBE, seed=seed, make_cue=make, spec=spec, repeats=repeats,
+                            repeat_fraction=repeat_fraction, placements=where,
+                            untargeted=[("between", make_between)] if use_between else [])
