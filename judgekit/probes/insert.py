@@ -62,7 +62,9 @@ def insert_phrase(text: str, phrase: str, where: str) -> str:
         if spaces:
             cut = min(spaces, key=lambda s: abs(s - mid))
             return f"{text[:cut]} {phrase}{text[cut:]}"
-        return f"{text[:mid]}{phrase}{text[mid:]}"
+        if text.isascii():
+            return f"{text.rstrip()} {phrase}"  # one word: never split it
+        return f"{text[:mid]}{phrase}{text[mid:]}"  # scripts written without spaces
     mid = len(text) / 2
     rank = {"paragraph": 0, "line": 1, "sentence": 2}
     pos, kind = min(points, key=lambda pk: (abs(pk[0] - mid) / max(len(text), 1) > 0.25, rank[pk[1]],
