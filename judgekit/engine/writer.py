@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from judgekit.store.db import Store, StoreLocked
@@ -13,8 +14,12 @@ log = logging.getLogger("judgekit")
 
 
 class VerdictWriter:
-    def __init__(self, store: Store, journal: Journal, *, flush_every_s: float = 2.0, flush_rows: int = 1000):
+    """Journals every row at once and writes batches into DuckDB (``write``: verdicts by default)."""
+
+    def __init__(self, store: Store, journal: Journal, *, flush_every_s: float = 2.0, flush_rows: int = 1000,
+                 write: Callable[..., None] | None = None):
         self.store = store
+        self.write = write or store.write_verdicts
         self.journal = journal
         self.flush_every_s = flush_every_s
         self.flush_rows = flush_rows
@@ -36,7 +41,7 @@ class VerdictWriter:
             return True
         self.journal.sync()
         try:
-            self.store.write_verdicts(self.buffer, timeout_s=timeout_s)
+            self.write(self.buffer, timeout_s=timeout_s)
         except StoreLocked:
             if timeout_s is not None and timeout_s < self.store.lock_timeout_s:
                 if not self._warned:

@@ -46,6 +46,10 @@ VERDICT_COLUMNS = ("run_id", "trial_id", "request_key", "choice", "chosen", "cor
                    "error", "input_tokens", "output_tokens", "latency_s", "cost_usd", "cached", "created_at")
 
 
+COMPLETION_COLUMNS = ("request_key", "task", "judge", "messages", "raw", "error", "input_tokens", "output_tokens",
+                      "latency_s", "cost_usd", "created_at")
+
+
 class Store:
     def __init__(self, path: str | Path, *, create: bool = True, lock_timeout_s: float = 30.0):
         self.path = Path(path)
@@ -158,6 +162,25 @@ class Store:
     def verdicts_frame(self, run_id: str) -> pd.DataFrame:
         return self.query('SELECT * FROM verdicts_full WHERE run_id = ? ORDER BY item_id, probe, condition, '
                           '"order", repeat', [run_id])
+
+    # -- free-text completions (factor extraction, principle proposals, votes) -----------------
+    def write_completions(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
+        if not rows:
+            return
+        df = pd.DataFrame(rows, columns=list(COMPLETION_COLUMNS))
+        with self.connect(timeout_s=timeout_s) as con:
+            con.register("_c", df)
+            con.execute("INSERT OR REPLACE INTO completions SELECT * FROM _c")
+            con.unregister("_c")
+
+    def completed(self, keys: Sequence[str]) -> pd.DataFrame:
+        """Stored successful completions for ``keys``."""
+        if not keys:
+            return pd.DataFrame(columns=list(COMPLETION_COLUMNS))
+        with self.connect(read_only=True) as con:
+            con.register("_keys", pd.DataFrame({"request_key": list(keys)}))
+            return con.execute("SELECT * FROM completions WHERE error IS NULL AND request_key IN "
+                               "(SELECT request_key FROM _keys)").df()
 
     # -- metrics ------------------------------------------------------------------------------
     def write_metrics(self, run_id: str, suite: str, metrics: pd.DataFrame) -> None:

@@ -71,6 +71,20 @@ CREATE TABLE IF NOT EXISTS verdicts (
     PRIMARY KEY (run_id, trial_id)
 );
 
+CREATE TABLE IF NOT EXISTS completions (
+    request_key    VARCHAR PRIMARY KEY, -- hash of judge identity, task and messages
+    task           VARCHAR NOT NULL,    -- e.g. profile-factor, icai-propose, icai-vote
+    judge          VARCHAR,
+    messages       JSON,
+    raw            VARCHAR,
+    error          VARCHAR,
+    input_tokens   INTEGER,
+    output_tokens  INTEGER,
+    latency_s      DOUBLE,
+    cost_usd       DOUBLE,
+    created_at     TIMESTAMP
+);
+
 CREATE TABLE IF NOT EXISTS metrics (
     run_id       VARCHAR NOT NULL,
     suite        VARCHAR,
