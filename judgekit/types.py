@@ -69,6 +69,12 @@ class Trial:
     user_prefix: str = ""
     user_suffix: str = ""
     between: str = ""
+    #: mitigation applied to this trial ("none", "system-prompt", "icl", "self-reflection")
+    mitigation: str = "none"
+    #: text placed at the very start of the user message (in-context examples)
+    preamble: str = ""
+    #: a second user turn asking the judge to review its first verdict (self-reflection)
+    followup: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ class JudgeRequest:
     first: str
     second: str
     sample_index: int = 0
+    #: when set, the judge answers once, then is asked this and its second answer is the verdict
+    followup: str = ""
 
 
 @dataclass

@@ -97,7 +97,7 @@ def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> 
                                                            ("user_prefix", t.user_prefix),
                                                            ("user_suffix", t.user_suffix),
                                                            ("between", t.between)) if v}}, ensure_ascii=False),
-        "request_key": k,
+        "request_key": k, "mitigation": t.mitigation,
     } for t, k in zip(trials, keys, strict=True)])
 
 
@@ -175,6 +175,10 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 if r.key not in by_key:
                     unique.append(r)
                 by_key[r.key].append(t)
+            if any(r.followup for r in unique):
+                from judgekit.judges.reflect import ReflectingJudge
+
+                judge = ReflectingJudge(judge)
             for req, out in judge.judge(unique):
                 for t in by_key[req.key]:
                     writer.add(_verdict_row(run_id, t, req.key, labels.get(t.item_id), out, cached=False))

@@ -33,6 +33,7 @@ class PromptTemplate:
             "user_prefix": trial.user_prefix,
             "user_suffix": trial.user_suffix,
             "between": trial.between,
+            "preamble": trial.preamble,
         }
         msgs: list[dict[str, str]] = []
         system = _ENV.from_string(self.system).render(ctx).strip()
@@ -67,6 +68,7 @@ def request_key(identity: dict[str, Any], messages: tuple[dict[str, str], ...], 
         "first": trial.first,
         "second": trial.second,
         "sample": sample_index,
+        "followup": trial.followup,
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
@@ -86,4 +88,5 @@ def build_request(template: PromptTemplate, identity: dict[str, Any], trial: Tri
         first=trial.first,
         second=trial.second,
         sample_index=sample_index,
+        followup=trial.followup,
     )

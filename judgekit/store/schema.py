@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS trials (
     gold_position  VARCHAR,
     cue            JSON,
     request_key    VARCHAR NOT NULL,
+    mitigation     VARCHAR DEFAULT 'none',
     PRIMARY KEY (run_id, trial_id)
 );
 
@@ -104,7 +105,7 @@ CREATE TABLE IF NOT EXISTS metrics (
 
 VIEWS = """
 CREATE OR REPLACE VIEW verdicts_full AS
-SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat,
+SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
        i.label, i.kind, i.category, i.prompt, i.response_a, i.response_b,
        t.first, t.second, t.gold_position, t.cue,
        v.choice, v.chosen, v.correct, v.p_a, v.p_b, v.raw, v.error,

@@ -1,0 +1,74 @@
+"""Mitigations as judge modes that compose with any backend.
+
+Two kinds, declared in ``suites/mitigations/NAME.yaml``:
+
+* ``trial`` mitigations change the request: ``system-prompt`` (an anti-bias instruction),
+  ``icl`` (worked examples in which the cue is ignored), ``self-reflection`` (the judge reviews
+  its first verdict once). They add trials with their own cache keys.
+* ``aggregate`` mitigations combine verdicts the suite already asks for in both orders:
+  ``swap`` (aggregate the two orders) and ``calibrate`` (remove the position prior). They cost
+  no extra requests in an evaluation (the design already judges both orders); in production
+  they double the requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from judgekit.resources import suites_dir
+from judgekit.types import Trial
+
+NONE = "none"
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in (suites_dir() / "mitigations").glob("*.yaml"))
+
+
+@lru_cache(maxsize=16)
+def load_mitigation(name: str) -> dict[str, Any]:
+    path = Path(name) if name.endswith((".yaml", ".yml")) else suites_dir() / "mitigations" / f"{name}.yaml"
+    if not path.is_file():
+        raise ValueError(f"unknown mitigation {name!r}; available: none, {', '.join(available())}")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    spec.setdefault("name", path.stem)
+    if spec.get("kind") not in ("trial", "aggregate"):
+        raise ValueError(f"{path}: 'kind' must be 'trial' or 'aggregate'")
+    return spec
+
+
+def parse_mitigations(spec: str | Sequence[str] | None) -> list[str]:
+    """``"none,swap,icl"`` -> ["none", "swap", "icl"], validated; "none" is always included first."""
+    names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else (spec or [])) if s.strip()]
+    out = [NONE]
+    for n in names:
+        if n != NONE:
+            load_mitigation(n)
+            if n not in out:
+                out.append(n)
+    return out
+
+
+def apply_mitigation(trials: Sequence[Trial], name: str) -> list[Trial]:
+    """Copies of ``trials`` changed by a trial mitigation (empty for aggregate ones and "none")."""
+    if name == NONE:
+        return []
+    spec = load_mitigation(name)
+    if spec["kind"] != "trial":
+        return []
+    system = (spec.get("system") or "").strip()
+    out = []
+    for t in trials:
+        out.append(replace(
+            t, trial_id=f"{t.trial_id}|{name}", mitigation=name,
+            system_extra="\n".join(x for x in (t.system_extra, system) if x),
+            preamble=(spec.get("preamble") or "").strip() or t.preamble,
+            followup=(spec.get("followup") or "").strip() or t.followup,
+        ))
+    return out
