@@ -6,13 +6,20 @@ gold answer". Randomness is derived from the request key, so results do not
 depend on ordering, batching or resumption.
 
 Spec strings: ``scripted/first=0.3`` (position prior), ``scripted/first=0.3,invalid=0.05``,
-``scripted/gold`` (always right), ``scripted/random``.
+``scripted/gold`` (always right), ``scripted/random``, ``scripted/bandwagon=0.4`` (follows a
+crowd-opinion cue with probability 0.4), ``scripted/longer=0.2`` (picks the longer response
+with probability 0.2). Rules are tried in the order invalid, bandwagon, longer, first, then
+the gold answer (random when the item has none).
+
+Gold answers are found by the texts shown: a response counts as shown when its original text
+appears inside the presented text, so cue probes that add to a response are recognised.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -23,13 +30,13 @@ from judgekit.types import Item, JudgeOutput, JudgeRequest
 Policy = Callable[[JudgeRequest, str | None, random.Random], JudgeOutput]
 
 
-def _gold_position(req: JudgeRequest, gold_text: dict[tuple[str, str], str]) -> str | None:
-    return gold_text.get((req.first, req.second))
+_CROWD = re.compile(r"\bResponse ([AB])\b")
 
 
 def parse_scripted_spec(spec: str) -> dict[str, float]:
     body = spec.split("/", 1)[1] if "/" in spec else ""
-    params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0}
+    params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0, "bandwagon": 0.0,
+                                "longer": 0.0}
     if body in ("", "gold"):
         return params
     if body == "random":
@@ -55,13 +62,33 @@ class ScriptedJudge(Judge):
         self.policy = policy
         self.calls = 0
         self._gold: dict[tuple[str, str], str] = {}
+        self._by_prompt: dict[str, list[tuple[str, str]]] = {}
         self.add_items(items)
 
     def add_items(self, items: Sequence[Item]) -> None:
         for it in items:
             if it.label in ("A", "B"):
-                self._gold[(it.response_a, it.response_b)] = it.label
-                self._gold[(it.response_b, it.response_a)] = "B" if it.label == "A" else "A"
+                gold, other = (it.response_a, it.response_b) if it.label == "A" else (it.response_b, it.response_a)
+                self._gold[(gold, other)] = "A"
+                self._gold[(other, gold)] = "B"
+                self._by_prompt.setdefault(it.prompt, []).append((gold, other))
+
+    def gold_position(self, req: JudgeRequest) -> str | None:
+        """Where the gold response sits in this presentation, or None when the item is unknown."""
+        exact = self._gold.get((req.first, req.second))
+        if exact:
+            return exact
+        candidates = self._by_prompt.get(req.prompt)
+        if candidates is None:  # a probe put text around the question: match its paragraphs
+            parts = req.prompt.split("\n\n")
+            candidates = [c for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
+                          for c in self._by_prompt.get("\n\n".join(parts[i:j]), [])]
+        for gold, other in candidates:
+            if gold in req.first and other in req.second and not (gold in req.second and other in req.first):
+                return "A"
+            if gold in req.second and other in req.first and not (gold in req.first and other in req.second):
+                return "B"
+        return None
 
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
@@ -75,13 +102,20 @@ class ScriptedJudge(Judge):
 
     def _answer(self, req: JudgeRequest) -> JudgeOutput:
         rng = self._rng(req)
-        gold = _gold_position(req, self._gold)
+        gold = self.gold_position(req)
         if self.policy is not None:
             return self.policy(req, gold, rng)
         p = self.params
         if rng.random() < p["invalid"]:
             return JudgeOutput(choice="invalid", raw="I cannot decide.")
-        if rng.random() < p["first"]:
+        user = next((m["content"] for m in req.messages if m["role"] == "user"), "")
+        cue_zone = user.rsplit("[Question]", 1)[0].rstrip().split("\n\n")[-1]  # the paragraph before the question
+        crowd = _CROWD.findall(cue_zone + "".join(m["content"] for m in req.messages if m["role"] == "system"))
+        if crowd and rng.random() < p["bandwagon"]:
+            choice = crowd[-1]
+        elif len(req.first) != len(req.second) and rng.random() < p["longer"]:
+            choice = "A" if len(req.first) > len(req.second) else "B"
+        elif rng.random() < p["first"]:
             choice = "A"
         elif gold is None or rng.random() < p["random"]:
             choice = rng.choice(["A", "B"])
