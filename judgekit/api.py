@@ -12,14 +12,16 @@ import pandas as pd
 
 from judgekit.datasets.loaders import load_items, resolve_path
 from judgekit.datasets.schema import DatasetError
+from judgekit.debias import judge_pairs
 from judgekit.engine.runner import RunSpec, RunStats, execute
 from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
+from judgekit.mitigations import apply_mitigation, parse_mitigations
 from judgekit.store.db import Store
 from judgekit.suites import build_trials, compute_metrics, load_suite
 from judgekit.types import Item
 
-__all__ = ["EvalResult", "evaluate", "metrics", "report", "runs", "verdicts"]
+__all__ = ["EvalResult", "Store", "evaluate", "judge_pairs", "metrics", "report", "runs", "verdicts"]
 
 DEFAULT_DB = "judgekit.duckdb"
 DEFAULT_OUT = "reports"
@@ -39,7 +41,8 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
              kind: str | None = None, db: str | Path = DEFAULT_DB, seed: int = 0, out: str | Path = DEFAULT_OUT,
              make_report: bool = True, repeats: int | None = None, repeat_fraction: float | None = None,
              template: str | None = None, progress: bool = True, judge_options: dict[str, Any] | None = None,
-             judge_obj: Any = None, probes: list[str] | None = None) -> EvalResult:
+             judge_obj: Any = None, probes: list[str] | None = None,
+             mitigations: str | list[str] | None = None) -> EvalResult:
     """Run a suite against a judge, store every verdict, compute metrics and write the report.
 
     Running the same call again after an interruption resumes the unfinished run.
@@ -60,15 +63,18 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
             n_rep = 0  # identical requests to a deterministic judge give identical answers
         options = {"repeats": n_rep, "repeat_fraction": frac if n_rep else 0.0}
         trials = build_trials(spec, items, seed=seed, options=options)
+        mits = parse_mitigations(mitigations)
+        trials += [t for m in mits for t in apply_mitigation(trials, m)]
         run_spec = RunSpec(suite=spec["name"], dataset=dataset, seed=seed, template=tmpl_name, probe_config=options)
         config = {"probes": spec["probes"], "template": tmpl_name, "n_items": len(items), "limit": limit,
-                  "split": split, "mapping": mapping, "data": data or spec["data"], **options}
+                  "split": split, "mapping": mapping, "data": data or spec["data"], "mitigations": mits,
+                  **options}
         store = Store(db)
         stats = execute(store, j, items, trials, run_spec, tmpl, config=config, progress=progress)
     finally:
         if owned:
             j.close()
-    m = compute_metrics(spec, store.verdicts_frame(stats.run_id), seed=seed)
+    m = compute_metrics(spec, store.verdicts_frame(stats.run_id), seed=seed, mitigations=mits)
     store.write_metrics(stats.run_id, spec["name"], m)
     path = report(stats.run_id, db=db, out=out) if make_report else None
     return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path)
@@ -115,7 +121,8 @@ def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str |
     v = store.verdicts_frame(run_id)
     m = store.metrics(run_id)
     if m.empty and not v.empty:
-        m = compute_metrics(load_suite(run["suite"]), v, seed=int(run.get("seed") or 0))
+        m = compute_metrics(load_suite(run["suite"], probes=run["config"].get("probes")), v,
+                            seed=int(run.get("seed") or 0), mitigations=run["config"].get("mitigations"))
         m.insert(0, "run_id", run_id)
     run["n_verdicts"] = len(v)
     out_path = Path(out) / f"{run_id}.html"

@@ -15,6 +15,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run a suite against a judge, store verdicts, write the report")
     p.add_argument("--suite", default="position", help="suite name (suites/NAME.yaml) or a YAML path")
     p.add_argument("--probes", default=None, help="run only these probes of the suite, e.g. bandwagon,authority")
+    p.add_argument("--mitigations", default=None,
+                   help="also judge under these mitigations and compare: none,swap,calibrate,system-prompt,icl,"
+                        "self-reflection")
     p.add_argument("--judge", default=None,
                    help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o")
     p.add_argument("--data", default=None, help="JSONL/CSV/Parquet file, hf://org/name, or a built-in set (facts)")
@@ -30,17 +33,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repeat-fraction", type=float, default=None, help="share of items that get repeats")
     p.add_argument("--template", default=None, help="judge prompt template name or YAML path")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
-    g = p.add_argument_group("judge options")
-    g.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server")
-    g.add_argument("--temperature", type=float, default=None)
-    g.add_argument("--max-tokens", type=int, default=None)
-    g.add_argument("--concurrency", type=int, default=None, help="parallel API requests")
-    g.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: automatic)")
-    g.add_argument("--dtype", default=None, help="float32, bfloat16, float16 (default: automatic)")
-    g.add_argument("--batch-size", type=int, default=None)
-    g.add_argument("--mode", choices=("logprobs", "generate"), default=None,
-                   help="hf judges: next-token probabilities (default) or generate then parse")
-    g.add_argument("--max-new-tokens", type=int, default=None)
+    _add_judge_options(p)
 
 
 def _judge_options(a: argparse.Namespace) -> dict[str, Any]:
@@ -72,6 +65,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
                        repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
                        progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1",
                        judge_options=_judge_options(a),
+                       mitigations=a.mitigations,
                        probes=[p.strip() for p in a.probes.split(",") if p.strip()] if a.probes else None)
     s = res.stats
     resumed = f" (resumed: {s.n_done_before} already done)" if s.resumed else ""
@@ -85,6 +79,35 @@ def _cmd_eval(a: argparse.Namespace) -> int:
         print(f"{s.n_errors} requests failed; run the same command again to retry them", file=sys.stderr)
         return 1
     return 0
+
+
+def _cmd_judge(a: argparse.Namespace) -> int:
+    from judgekit.debias import judge_pairs
+
+    res = judge_pairs(a.data, judge=a.judge, mitigations=a.mitigations, out=a.out, db=a.db, mapping=a.mapping,
+                      split=a.split, seed=a.seed, judge_options=_judge_options(a),
+                      progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")
+    counts = res["verdict"].value_counts().to_dict()
+    print(f"{len(res)} pairs judged with mitigations {res['mitigations'].iloc[0]}: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"database: {a.db} (table debiased, run {res['run_id'].iloc[0]})")
+    if a.out:
+        print(f"verdicts: {a.out}")
+    return 0
+
+
+def _add_judge_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("judge options")
+    g.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server")
+    g.add_argument("--temperature", type=float, default=None)
+    g.add_argument("--max-tokens", type=int, default=None)
+    g.add_argument("--concurrency", type=int, default=None, help="parallel API requests")
+    g.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: automatic)")
+    g.add_argument("--dtype", default=None, help="float32, bfloat16, float16 (default: automatic)")
+    g.add_argument("--batch-size", type=int, default=None)
+    g.add_argument("--mode", choices=("logprobs", "generate"), default=None,
+                   help="hf judges: next-token probabilities (default) or generate then parse")
+    g.add_argument("--max-new-tokens", type=int, default=None)
 
 
 def _cmd_report(a: argparse.Namespace) -> int:
@@ -113,6 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_eval(sub)
+    p = sub.add_parser("judge", help="judge pairs with mitigations and write debiased verdicts")
+    p.add_argument("--data", required=True, help="JSONL/CSV/Parquet file or hf://org/name")
+    p.add_argument("--judge", default=None, help="judge spec (default: smollm2)")
+    p.add_argument("--mitigations", default="swap",
+                   help="comma list: swap, calibrate, system-prompt, icl, self-reflection (default: swap)")
+    p.add_argument("--map", dest="mapping", default=None, help="column mapping, as for eval")
+    p.add_argument("--split", default="train")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--db", default="judgekit.duckdb")
+    p.add_argument("--out", default=None, help="write verdicts to this .jsonl or .parquet file")
+    _add_judge_options(p)
     p = sub.add_parser("report", help="write the HTML report of a run")
     p.add_argument("run_id", nargs="?", default=None, help="run id (default: the newest run)")
     p.add_argument("--db", default="judgekit.duckdb")
@@ -130,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     from judgekit.judges.base import JudgeError
     from judgekit.store.db import StoreError
 
-    handlers = {"eval": _cmd_eval, "report": _cmd_report, "runs": _cmd_runs}
+    handlers = {"eval": _cmd_eval, "judge": _cmd_judge, "report": _cmd_report, "runs": _cmd_runs}
     try:
         return handlers[args.command](args)
     except (DatasetError, JudgeError, StoreError, ValueError, FileNotFoundError) as exc:

@@ -77,11 +77,19 @@ def expand_cues(verdicts: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def compute_metrics(suite: dict[str, Any], verdicts: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
-    """Every metric of every probe in the suite, as one long table."""
+def compute_metrics(suite: dict[str, Any], verdicts: pd.DataFrame, *, seed: int = 0,
+                    mitigations: list[str] | None = None) -> pd.DataFrame:
+    """Every metric of every probe in the suite, as one long table.
+
+    Bias metrics use the unmitigated verdicts; with ``mitigations`` beyond "none", rows
+    ``mitigation_*`` compare each mitigation with no mitigation on the same items.
+    """
     from judgekit.stats.position import position_metrics
 
-    df = expand_cues(verdicts)
+    everything = expand_cues(verdicts)
+    if "mitigation" not in everything:
+        everything["mitigation"] = "none"
+    df = everything[everything["mitigation"].fillna("none") == "none"]
     frames = []
     cue_probes = [p for p in suite["probes"] if p in CUE_PROBES]
     if "position" in suite["probes"]:
@@ -90,6 +98,10 @@ def compute_metrics(suite: dict[str, Any], verdicts: pd.DataFrame, *, seed: int 
         frames.append(m)
     if cue_probes:
         frames.extend(_cue_frames(df, cue_probes, seed))
+    if mitigations and len(mitigations) > 1:
+        from judgekit.stats.mitigation import mitigation_metrics
+
+        frames.append(mitigation_metrics(everything, mitigations, list(suite["probes"]), seed=seed))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if cue_probes and not out.empty:
         from judgekit.stats.model import add_adjusted_p

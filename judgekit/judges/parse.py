@@ -46,6 +46,9 @@ _PATTERNS: list[re.Pattern[str]] = [
         r"(?:better|superior|preferred|stronger|more\s+(?:accurate|helpful|correct)|correct|the\s+winner|best)",
         re.IGNORECASE,
     ),
+    # "A is better", "B is the better choice": the article "A" is never followed by "is"
+    re.compile(r"(?<![\w'])([AB])\s+(?:is|was|seems)\s+(?:clearly\s+|much\s+|slightly\s+)?(?:the\s+)?"
+               r"(?:better|best|correct|superior|preferred|stronger|more\s+(?:accurate|helpful|correct))", re.I),
     re.compile(
         r"\b(?:I|we)\s+(?:would\s+)?(?:choose|pick|select|prefer|go\s+with|vote\s+for)\s+" + _LETTER + r"\b",
         re.IGNORECASE,

@@ -55,20 +55,25 @@ def parse_mitigations(spec: str | Sequence[str] | None) -> list[str]:
     return out
 
 
+def compose(trials: Sequence[Trial], names: Sequence[str]) -> list[Trial]:
+    """Apply several trial mitigations to the same trials at once (production judging)."""
+    applied = [n for n in names if n != NONE and load_mitigation(n)["kind"] == "trial"]
+    return _apply(trials, applied) if applied else list(trials)
+
+
+def _apply(trials: Sequence[Trial], names: Sequence[str]) -> list[Trial]:
+    specs = [load_mitigation(n) for n in names]
+    label = "+".join(names)
+    system = "\n".join((s.get("system") or "").strip() for s in specs if s.get("system"))
+    preamble = "\n\n".join((s.get("preamble") or "").strip() for s in specs if s.get("preamble"))
+    followup = next(((s.get("followup") or "").strip() for s in specs if s.get("followup")), "")
+    return [replace(t, trial_id=f"{t.trial_id}|{label}", mitigation=label,
+                    system_extra="\n".join(x for x in (t.system_extra, system) if x),
+                    preamble=preamble or t.preamble, followup=followup or t.followup) for t in trials]
+
+
 def apply_mitigation(trials: Sequence[Trial], name: str) -> list[Trial]:
     """Copies of ``trials`` changed by a trial mitigation (empty for aggregate ones and "none")."""
-    if name == NONE:
+    if name == NONE or load_mitigation(name)["kind"] != "trial":
         return []
-    spec = load_mitigation(name)
-    if spec["kind"] != "trial":
-        return []
-    system = (spec.get("system") or "").strip()
-    out = []
-    for t in trials:
-        out.append(replace(
-            t, trial_id=f"{t.trial_id}|{name}", mitigation=name,
-            system_extra="\n".join(x for x in (t.system_extra, system) if x),
-            preamble=(spec.get("preamble") or "").strip() or t.preamble,
-            followup=(spec.get("followup") or "").strip() or t.followup,
-        ))
-    return out
+    return _apply(trials, [name])

@@ -11,7 +11,7 @@ PROBE = "position"
 
 
 def position_trials(items: Sequence[Item], *, seed: int, repeats: int = 0,
-                    repeat_fraction: float = 0.0) -> list[Trial]:
+                    repeat_fraction: float = 0.0, orders: Sequence[str] = ("AB", "BA")) -> list[Trial]:
     """Trials for the position suite.
 
     Each item is shown in order AB and BA (repeat 0). When ``repeats`` > 0, a
@@ -27,7 +27,7 @@ def position_trials(items: Sequence[Item], *, seed: int, repeats: int = 0,
         n_rep = 0
         if repeats > 0 and item_rng(seed, item.id, PROBE, "repeat").random() < repeat_fraction:
             n_rep = repeats
-        for order in ("AB", "BA"):
+        for order in orders:
             first, second, gold = present(item, order)  # type: ignore[arg-type]
             for r in range(n_rep + 1):
                 trials.append(Trial(

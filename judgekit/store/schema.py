@@ -86,6 +86,21 @@ CREATE TABLE IF NOT EXISTS completions (
     created_at     TIMESTAMP
 );
 
+CREATE TABLE IF NOT EXISTS debiased (
+    item_id        VARCHAR,
+    verdict        VARCHAR,             -- original response: A | B | tie | invalid
+    p_a            DOUBLE,              -- probability of the original response A after mitigation
+    p_b            DOUBLE,
+    mitigations    VARCHAR,
+    verdict_ab     VARCHAR,             -- the unaggregated verdicts of each order (original letters)
+    verdict_ba     VARCHAR,
+    input_tokens   DOUBLE,
+    output_tokens  DOUBLE,
+    cost_usd       DOUBLE,
+    run_id         VARCHAR,
+    created_at     TIMESTAMP
+);
+
 CREATE TABLE IF NOT EXISTS metrics (
     run_id       VARCHAR NOT NULL,
     suite        VARCHAR,
