@@ -135,3 +135,15 @@ def test_probes_are_pure_and_seeded(fn):
     assert sorted(a, key=lambda t: t.trial_id) == sorted(b, key=lambda t: t.trial_id)
     c = fn(items, seed=6, repeats=2, repeat_fraction=0.5)
     assert len(c) > 0
+
+
+def test_one_placement_per_item_is_seeded_and_shared_across_conditions():
+    items = [Item(f"i{k}", "Q?", f"right {k}. More.", f"wrong {k}. More.", "A", "fact") for k in range(30)]
+    trials = reflection_trials(items, seed=4, one_placement_per_item=True)
+    per_item = {}
+    for t in trials:
+        if t.cue.get("target"):
+            per_item.setdefault(t.item_id, set()).add(t.cue["placement"])
+    assert all(len(p) == 1 for p in per_item.values())
+    assert set().union(*per_item.values()) == {"start", "middle", "end"}
+    assert len(trials) == 30 * (2 + 4 + 2)  # control, two cued conditions, between; both orders

@@ -100,14 +100,16 @@ def _trial(item: Item, probe: str, condition: str, order: str, repeat: int, cue:
 
 def build_cue_trials(items: Sequence[Item], *, probe: str, seed: int, make_cue: CueFn,
                      spec: dict[str, Any], repeats: int = 0, repeat_fraction: float = 0.0,
-                     placements: Sequence[str] = ("default",),
+                     placements: Sequence[str] = ("default",), one_placement_per_item: bool = False,
                      extra_conditions: Sequence[tuple[str, CueFn]] = (),
                      untargeted: Sequence[tuple[str, Callable[[Item, str, dict[str, Any]], Cue]]] = (),
                      ) -> list[Trial]:
     """Control + cued conditions in both orders for every item, with one paraphrase per item.
 
     ``placements`` repeats the cued conditions once per placement (reflection: start, middle,
-    end). ``extra_conditions`` are further targeted conditions (verbosity's irrelevant-text
+    end); with ``one_placement_per_item`` each item gets one seeded placement instead, used in all
+    its conditions and orders (a third of the requests; placements are compared across items).
+    ``extra_conditions`` are further targeted conditions (verbosity's irrelevant-text
     control) named ``NAME_gold`` / ``NAME_other``. ``untargeted`` conditions favour no response
     (reflection's phrase between the two responses).
     """
@@ -121,14 +123,16 @@ def build_cue_trials(items: Sequence[Item], *, probe: str, seed: int, make_cue: 
         for order in ("AB", "BA"):
             for r in range(n_rep + 1):
                 trials.append(_trial(item, probe, "control", order, r, None, None))
+        where = [item_rng(seed, item.id, probe, "placement").choice(list(placements))] \
+            if one_placement_per_item else list(placements)
         for condition, target in cued_conditions(item):
             suffix = condition.split("_", 1)[1]
-            for placement in placements:
+            for placement in where:
                 for order in ("AB", "BA"):
                     tmpl = {**template, "_placement": placement}
                     state["rng"] = random.Random(state["seed"])  # same draws in every condition and order
                     cue = make_cue(item, target, order, tmpl, state)
-                    cond_id = f"{condition}@{placement}" if len(placements) > 1 else condition
+                    cond_id = f"{condition}@{placement}" if len(where) > 1 else condition
                     trials.append(_trial(item, probe, condition, order, 0, cue, target, cond_id))
             for name, fn in extra_conditions:
                 for order in ("AB", "BA"):

@@ -14,7 +14,7 @@ PROBE = "reflection"
 
 def reflection_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, repeat_fraction: float = 0.0,
                       placements: Sequence[str] | None = None, between: bool | None = None,
-                      cues: str | None = None) -> list[Trial]:
+                      one_placement_per_item: bool = False, cues: str | None = None) -> list[Trial]:
     spec = load_cues(PROBE, cues)
     where = tuple(placements or spec.get("placements", ["start", "middle", "end"]))
     for p in where:
@@ -33,4 +33,5 @@ def reflection_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, rep
     use_between = spec.get("between", True) if between is None else between
     return build_cue_trials(items, probe=PROBE, seed=seed, make_cue=make, spec=spec, repeats=repeats,
                             repeat_fraction=repeat_fraction, placements=where,
+                            one_placement_per_item=one_placement_per_item,
                             untargeted=[("between", make_between)] if use_between else [])
