@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports")
     p = sub.add_parser("runs", help="list the runs in a database")
     p.add_argument("--db", default="judgekit.duckdb")
+    from judgekit.analysis.profile.cli import register as register_profile
+
+    register_profile(sub)
     return parser
 
 
@@ -166,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers = {"eval": _cmd_eval, "judge": _cmd_judge, "report": _cmd_report, "runs": _cmd_runs}
     try:
-        return handlers[args.command](args)
+        return handlers[args.command](args) if args.command in handlers else args.func(args)
     except (DatasetError, JudgeError, StoreError, ValueError, FileNotFoundError) as exc:
         print(f"judgekit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,124 @@
+"""``judgekit import`` and ``judgekit profile``: argument parsing and printing only.
+
+Wire into the main parser with ``register(sub)``; each subcommand sets ``func`` (a handler
+taking the parsed namespace and returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from typing import Any
+
+from judgekit.analysis.profile.importers import FORMATS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import pairwise judgments (table, AlpacaEval, arena, AnnotatedPairs)")
+    p.add_argument("file", help="the file to import")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, required=True)
+    p.add_argument("--db", default="judgekit.duckdb", help="DuckDB file (default ./judgekit.duckdb)")
+    p.add_argument("--source", default=None, help="name recorded with the judgments (default: the file name)")
+    p.add_argument("--annotator-kind", choices=("human", "judge"), default=None,
+                   help="who made the judgments when the file does not say (default depends on the format)")
+    p.add_argument("--pairs-out", default=None,
+                   help="also write the pairs found in the file as a JSONL dataset, for profile --data")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("profile", help="which factors drive human and judge preferences, and where they differ")
+    p.add_argument("--data", required=True, help="pairwise dataset: JSONL/CSV/Parquet, hf://org/name or built-in")
+    p.add_argument("--db", default="judgekit.duckdb")
+    p.add_argument("--judge", action="append", default=[],
+                   help="judge spec whose verdicts to profile (repeatable); judged first if it has none")
+    p.add_argument("--map", dest="mapping", default=None, help="column mapping, as for eval")
+    p.add_argument("--split", default="train")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--extractor", default=None, help="judge spec that measures the LLM factors")
+    p.add_argument("--factors", default=None, help="comma-separated factors (default: all measurable)")
+    p.add_argument("--no-gold", action="store_true", help="ignore the dataset's labels as human judgments")
+    p.add_argument("--n-boot", type=int, default=2000)
+    p.add_argument("--top-k", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--api-base", default=None)
+    p.add_argument("--temperature", type=float, default=None)
+    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--concurrency", type=int, default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--dtype", default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.set_defaults(func=cmd_profile)
+
+
+def _fmt(x: Any) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "–" if x is None else str(x)
+    return "–" if math.isnan(v) else f"{v:.3f}"
+
+
+def print_table(df: Any, columns: list[str], title: str) -> None:
+    if df.empty:
+        return
+    print(f"\n{title}")
+    cells = [[c for c in columns]] + [[_fmt(r[c]) if c in ("estimate", "ci_low", "ci_high") else
+                                       ("" if r[c] is None or (isinstance(r[c], float) and math.isnan(r[c]))
+                                        else str(r[c])) for c in columns] for _, r in df.iterrows()]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    for row in cells:
+        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def cmd_import(a: argparse.Namespace) -> int:
+    from judgekit.analysis.profile.importers import read_judgments_file, write_pairs
+    from judgekit.analysis.profile.store import write_judgments
+    from judgekit.store.db import Store
+
+    imp = read_judgments_file(a.file, a.fmt, source=a.source, annotator_kind=a.annotator_kind)
+    n = write_judgments(Store(a.db), imp.judgments)
+    j = imp.judgments
+    ties = int((j["choice"] == "tie").sum())
+    print(f"imported {n} judgments on {j['pair_id'].nunique()} pairs from {a.file} "
+          f"({ties} ties, {imp.skipped} skipped without a usable choice) into {a.db}")
+    counts = j.groupby(["annotator_kind", "annotator"]).size().reset_index(name="n")
+    for _, r in counts.iterrows():
+        print(f"  {r['annotator_kind']:<6} {r['annotator']:<40} {r['n']}")
+    if a.pairs_out:
+        if imp.items:
+            print(f"pairs:    {write_pairs(imp.items, a.pairs_out)} ({len(imp.items)} pairs)")
+        else:
+            print("the file holds no response texts; no pairs written", file=sys.stderr)
+    return 0
+
+
+def cmd_profile(a: argparse.Namespace) -> int:
+    from judgekit.analysis.profile.run import run_profile
+
+    opts = {"api_base": a.api_base, "temperature": a.temperature, "max_tokens": a.max_tokens,
+            "concurrency": a.concurrency, "device": a.device, "dtype": a.dtype, "batch_size": a.batch_size}
+    factors = [f.strip() for f in a.factors.split(",") if f.strip()] if a.factors else None
+    res = run_profile(data=a.data, db=a.db, judges=tuple(a.judge), mapping=a.mapping, judge_options=opts,
+                      extractor=a.extractor, factors=factors, seed=a.seed, split=a.split, limit=a.limit,
+                      n_boot=a.n_boot, top_k=a.top_k, use_gold=not a.no_gold,
+                      progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")
+    print(f"profile {res['analysis_id']}: {res['n_pairs']} pairs, {res['n_judgments']} judgments, "
+          f"annotators: {', '.join(res['annotators'])}")
+    cols = ["annotator", "factor", "estimate", "ci_low", "ci_high", "n"]
+    print_table(res["influence"], cols, "factor influence tau(f) = (C - D) / (C + D)")
+    al = res["alignment"]
+    print_table(al[al["metric"] != "tau_difference"], ["annotator", "metric", "estimate", "ci_low", "ci_high",
+                                                        "note"], "alignment with the human profile")
+    mis = al[(al["metric"] == "tau_difference") & al["flag"].fillna(False).astype(bool)]
+    print_table(mis, ["annotator", "factor", "estimate", "ci_low", "ci_high", "note"],
+                "misaligned factors (judge tau - human tau)")
+    jm = res["joint"]
+    print_table(jm[jm["metric"] == "joint_log_odds"], [*cols, "flag"],
+                "joint model: log-odds per SD (flag = influence explained by correlated factors)")
+    print_table(res["length_control"], ["annotator", "factor", "metric", "estimate", "ci_low", "ci_high", "n"],
+                "length-controlled win rates")
+    print_table(res["style_bt"], ["annotator", "factor", "estimate", "ci_low", "ci_high", "n"],
+                "style-controlled Bradley-Terry terms")
+    print(f"\ndatabase: {a.db}")
+    return 0
