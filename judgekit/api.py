@@ -17,11 +17,13 @@ from judgekit.engine.runner import RunSpec, RunStats, execute
 from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
 from judgekit.mitigations import apply_mitigation, parse_mitigations
+from judgekit.notebook import agreement_matrix, bias_profile, cards, comparison
 from judgekit.store.db import Store
 from judgekit.suites import build_trials, compute_metrics, load_suite
 from judgekit.types import Item
 
-__all__ = ["EvalResult", "Store", "evaluate", "judge_pairs", "metrics", "report", "runs", "verdicts"]
+__all__ = ["EvalResult", "Store", "agreement_matrix", "bias_profile", "card", "cards", "compare", "comparison",
+           "evaluate", "icai", "judge_pairs", "metrics", "report", "runs", "verdicts"]
 
 DEFAULT_DB = "judgekit.duckdb"
 DEFAULT_OUT = "reports"
@@ -42,12 +44,19 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
              make_report: bool = True, repeats: int | None = None, repeat_fraction: float | None = None,
              template: str | None = None, progress: bool = True, judge_options: dict[str, Any] | None = None,
              judge_obj: Any = None, probes: list[str] | None = None,
-             mitigations: str | list[str] | None = None) -> EvalResult:
+             mitigations: str | list[str] | None = None, principles: int | None = None) -> EvalResult:
     """Run a suite against a judge, store every verdict, compute metrics and write the report.
 
     Running the same call again after an interruption resumes the unfinished run.
     ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec.
+    The ``icai`` suite is an analysis, not a probe suite: it returns :func:`icai`'s dict.
     """
+    from judgekit.analysis.icai.run import is_icai_suite
+
+    if is_icai_suite(suite):
+        return icai(data=data, db=db, judge=judge_obj if judge_obj is not None else judge,  # type: ignore[return-value]
+                    mapping=mapping, principles=principles, seed=seed, judge_options=judge_options, out=out,
+                    progress=progress)
     spec = load_suite(suite, probes=list(probes) if probes else None)
     items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
                                       seed=seed)
@@ -88,6 +97,17 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path)
 
 
+def icai(*, data: str | None = None, db: str | Path = DEFAULT_DB, judge: Any = None,
+         mapping: str | dict[str, str] | None = None, principles: int | None = None, seed: int = 0,
+         judge_options: dict[str, Any] | None = None, out: str | Path = DEFAULT_OUT, progress: bool = True,
+         **options: Any) -> dict[str, Any]:
+    """Inverse constitution extraction: a short list of principles that reconstructs the labels."""
+    from judgekit.analysis.icai.run import run_icai
+
+    return run_icai(data=data, db=db, judge=judge, mapping=mapping, principles_k=principles or 5, seed=seed,
+                    judge_options=judge_options, out_dir=str(out), progress=progress, options=options or None)
+
+
 def _sample(items: list[Item], n: int, seed: int) -> list[Item]:
     """A seeded sample of ``n`` items, kept in dataset order."""
     if len(items) <= n:
@@ -119,23 +139,39 @@ def load_suite_items(spec: dict[str, Any], *, data: str | None = None, mapping: 
     return items, "+".join(names)
 
 
-def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT) -> Path:
+def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,
+           extra_sections: list[tuple[str, str]] | None = None) -> Path:
     """Write the HTML report of a run (the newest when ``run_id`` is None) and return its path."""
-    from judgekit.report import render_report
+    from judgekit.report import build_report
 
     store = Store(db, create=False)
     run_id = run_id or _latest_run(store)
-    run = store.run(run_id)
-    v = store.verdicts_frame(run_id)
-    m = store.metrics(run_id)
-    if m.empty and not v.empty:
-        m = compute_metrics(load_suite(run["suite"], probes=run["config"].get("probes")), v,
-                            seed=int(run.get("seed") or 0), mitigations=run["config"].get("mitigations"))
-        m.insert(0, "run_id", run_id)
-    run["n_verdicts"] = len(v)
-    out_path = Path(out) / f"{run_id}.html"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    return render_report(run, m, v, out_path)
+    sections = list(extra_sections or ())
+    from judgekit.report.mitigation import mitigation_section_html
+
+    mit = mitigation_section_html(store.metrics(run_id))
+    if mit:
+        sections.append(("Mitigations: what each fix buys and what it costs", mit))
+    if store.run(run_id)["suite"] == "profile":
+        from judgekit.analysis.profile.report import profile_section_html
+
+        sections.append(("Preference factors (PROFILE)", profile_section_html(db, run_id)))
+    return build_report(db, run_id, out, extra_sections=tuple(sections))
+
+
+def compare(run_ids: list[str], *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,
+            n_boot: int = 2000) -> Path:
+    """One HTML page comparing judges (runs) on the same items; returns its path."""
+    from judgekit.report import build_comparison
+
+    return build_comparison(db, run_ids, Path(out) / ("compare-" + "-".join(run_ids)[:80] + ".html"), n_boot=n_boot)
+
+
+def card(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> dict[str, Any]:
+    """The bias card of a run (the newest when ``run_id`` is None): a JSON-serialisable dict."""
+    from judgekit.card import bias_card
+
+    return bias_card(db, run_id or _latest_run(Store(db, create=False)))
 
 
 def _latest_run(store: Store) -> str:

@@ -29,6 +29,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default="judgekit.duckdb", help="DuckDB file (default ./judgekit.duckdb)")
     p.add_argument("--out", default="reports", help="report folder (default reports/)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--principles", type=int, default=None, help="icai suite: at most this many principles")
     p.add_argument("--repeats", type=int, default=None, help="identical re-asks per order for the noise floor")
     p.add_argument("--repeat-fraction", type=float, default=None, help="share of items that get repeats")
     p.add_argument("--template", default=None, help="judge prompt template name or YAML path")
@@ -59,6 +60,12 @@ def _print_metrics(m: Any) -> None:
 
 def _cmd_eval(a: argparse.Namespace) -> int:
     from judgekit import api
+    from judgekit.analysis.icai.run import is_icai_suite
+
+    if is_icai_suite(a.suite):
+        from judgekit.analysis.icai.cli import cmd_icai
+
+        return cmd_icai(a)
 
     res = api.evaluate(a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit,
                        kind=a.kind, db=a.db, seed=a.seed, out=a.out, make_report=not a.no_report,
@@ -117,6 +124,23 @@ def _cmd_report(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(a: argparse.Namespace) -> int:
+    from judgekit import api
+
+    print(api.compare(a.run_ids, db=a.db, out=a.out, n_boot=a.n_boot))
+    return 0
+
+
+def _cmd_card(a: argparse.Namespace) -> int:
+    from judgekit import api
+    from judgekit.card import write_card
+
+    run_id = a.run_id or api.runs(a.db).sort_values("started_at").iloc[-1]["run_id"]
+    text = write_card(a.db, run_id, a.out)
+    print(a.out or text)
+    return 0
+
+
 def _cmd_runs(a: argparse.Namespace) -> int:
     from judgekit import api
 
@@ -153,9 +177,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports")
     p = sub.add_parser("runs", help="list the runs in a database")
     p.add_argument("--db", default="judgekit.duckdb")
+    p = sub.add_parser("compare", help="compare judges (runs) on the same items in one HTML page")
+    p.add_argument("run_ids", nargs="+")
+    p.add_argument("--db", default="judgekit.duckdb")
+    p.add_argument("--out", default="reports")
+    p.add_argument("--n-boot", type=int, default=2000)
+    p = sub.add_parser("card", help="write a run's bias card as JSON (docs/bias-card.md)")
+    p.add_argument("run_id", nargs="?", default=None, help="run id (default: the newest run)")
+    p.add_argument("--db", default="judgekit.duckdb")
+    p.add_argument("--out", default=None, help="write the card to this file instead of printing it")
+    from judgekit.analysis.icai.cli import register as register_icai
     from judgekit.analysis.profile.cli import register as register_profile
 
     register_profile(sub)
+    register_icai(sub)
     return parser
 
 
@@ -167,18 +202,20 @@ def main(argv: list[str] | None = None) -> int:
     from judgekit.judges.base import JudgeError
     from judgekit.store.db import StoreError
 
-    handlers = {"eval": _cmd_eval, "judge": _cmd_judge, "report": _cmd_report, "runs": _cmd_runs}
+    handlers = {"eval": _cmd_eval, "judge": _cmd_judge, "report": _cmd_report, "runs": _cmd_runs,
+                "compare": _cmd_compare, "card": _cmd_card}
     try:
         return handlers[args.command](args) if args.command in handlers else args.func(args)
     except (DatasetError, JudgeError, StoreError, ValueError, FileNotFoundError) as exc:
-        print(f"judgekit: error: {exc}", file=sys.stderr)
+        print(f"judgekit: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("judgekit: interrupted; verdicts so far are saved. Run the same command again to resume.",
               file=sys.stderr)
         return 130
-    except OSError as exc:
-        print(f"judgekit: error: {exc}", file=sys.stderr)
+    except OSError as exc:  # e.g. a read-only report folder, a full disk
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"judgekit: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
 
 

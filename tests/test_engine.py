@@ -96,9 +96,13 @@ def test_kill_9_then_resume_gives_the_uninterrupted_verdict_set(tmp_path):
     assert len(reference) == 600
 
     db = tmp_path / "killed.duckdb"
-    for delay in (2.5, 3.5):
+    journal = tmp_path / "killed.duckdb.journal"
+    for extra in (0.3, 1.0):
         proc = subprocess.Popen(_cli(db, data), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(delay)
+        deadline = time.time() + 120
+        while not journal.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.05)  # wait until verdicts are arriving, however slow the start-up
+        time.sleep(extra)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     out = subprocess.run(_cli(db, data), check=True, capture_output=True, text=True).stdout

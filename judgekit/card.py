@@ -1,0 +1,166 @@
+"""The bias card: one compact, JSON-serialisable summary of a judge on a run.
+
+Schema ``judgekit.bias-card/1``, documented field by field in ``docs/bias-card.md``.
+The card is built from whitelisted fields only: the judge identity and decoding
+settings pass through :func:`_clean`, which keeps known keys, drops any key that
+looks like a credential and strips user:password from URLs, so nothing secret can
+reach a published card even if a future backend records more.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from judgekit.report import queries as q
+from judgekit.store.db import Store
+
+SCHEMA = "judgekit.bias-card/1"
+
+#: metric (subset "all") reported per probe; the first one is the probe's headline.
+HEADLINE_METRICS = {
+    "position": ("first_position_rate", "position_consistency", "accuracy", "preference_fairness",
+                 "repetition_stability"),
+    "cue": ("bias_effect", "flip_rate", "flip_rate_net", "noise_floor", "robustness_rate", "harmful_flips",
+            "helpful_flips"),
+    "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift"),
+}
+IDENTITY_KEYS = ("backend", "model", "revision", "mode", "dtype", "temperature", "top_p", "max_tokens",
+                 "max_new_tokens", "logprobs", "api_base", "params", "seed", "policy", "base", "wrapper")
+DECODING_KEYS = ("mode", "temperature", "top_p", "top_k", "max_tokens", "max_new_tokens", "logprobs", "dtype",
+                 "device", "batch_size", "do_sample", "n", "stop")
+DESIGN_KEYS = ("probes", "template", "repeats", "repeat_fraction", "n_items", "limit", "split", "data")
+_SECRET = re.compile(r"((^|_)key$|api_?key|(^|_)token$|secret|password|passwd|authori[sz]ation|credential|cookie|"
+                     r"bearer|private)", re.IGNORECASE)
+_SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_-]{12,}|hf_[A-Za-z0-9]{20,}|Bearer\s+\S+)")
+
+
+def _scrub_url(value: str) -> str:
+    if "://" not in value or "@" not in value:
+        return value
+    parts = urlsplit(value)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _clean(value: Any, allowed: tuple[str, ...] | None = None, depth: int = 0) -> Any:
+    """Whitelisted, credential-free, JSON-safe copy of ``value``."""
+    if depth > 4:
+        return None
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            k = str(k)
+            if (allowed is not None and k not in allowed) or _SECRET.search(k):
+                continue
+            out[k] = _clean(v, None, depth + 1)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_clean(v, None, depth + 1) for v in value]
+    if isinstance(value, str):
+        return _SECRET_VALUE.sub("[redacted]", _scrub_url(value))
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    return str(value)
+
+
+def _num(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _stat(row: dict[str, Any]) -> dict[str, Any]:
+    n = _num(row.get("n"))
+    return {"estimate": _num(row.get("estimate")), "ci_low": _num(row.get("ci_low")),
+            "ci_high": _num(row.get("ci_high")), "n": None if n is None else int(n),
+            "p_value": _num(row.get("p_value")), "p_adjusted": _num(row.get("p_adjusted"))}
+
+
+def headline(metrics: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """probe -> {metric: stat} for the probe's headline metrics (subset "all")."""
+    by_probe: dict[str, dict[str, Any]] = {}
+    index = {(r["probe"], r["metric"]): r for r in metrics if r.get("subset") in ("all", None)}
+    for probe in dict.fromkeys(r["probe"] for r in metrics):
+        if probe in (None, "all"):
+            continue
+        names = HEADLINE_METRICS["position"] if probe == "position" else HEADLINE_METRICS["cue"]
+        names = names + HEADLINE_METRICS["extra"]
+        stats = {m: _stat(index[(probe, m)]) for m in names if (probe, m) in index}
+        if stats:
+            by_probe[str(probe)] = stats
+    return by_probe
+
+
+def _quality(metrics: list[dict[str, Any]], counts: dict[str, Any]) -> dict[str, Any]:
+    n = counts.get("n_verdicts") or 0
+    rate = (counts.get("n_invalid") or 0) / n if n else None
+    per_probe = {str(r["probe"]): _num(r["estimate"]) for r in metrics
+                 if r["metric"] == "parse_failure_rate" and r.get("subset") in ("all", "control")}
+    return {"verdicts": n, "parse_failures": counts.get("n_invalid"), "parse_failure_rate": rate,
+            "parse_failure_rate_by_probe": per_probe, "errors": counts.get("n_errors"), "ties": counts.get("n_ties"),
+            "cached": counts.get("n_cached")}
+
+
+def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
+    """The bias card of one run as a JSON-serialisable dict (schema ``judgekit.bias-card/1``)."""
+    store = Store(db, create=False)
+    run = store.run(run_id)
+    with store.connect(read_only=True) as con:
+        metrics = q.df(con, "SELECT probe, metric, subset, estimate, ci_low, ci_high, p_value, p_adjusted, n "
+                            "FROM metrics WHERE run_id = ? ORDER BY probe, metric, subset", [run_id])
+        counts = q.counts(con, run_id)
+        prov = q.provenance(con, run_id)
+        design = q.design(con, run_id)
+    records = metrics.astype(object).where(metrics.notna(), None).to_dict("records")
+    config = run.get("config") or {}
+    identity = config.get("judge_identity") or {}
+    model = [r for r in records if r["probe"] == "all" and r["metric"] == "model_cue_log_odds"]
+    return {
+        "schema": SCHEMA,
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "run": {"run_id": str(run_id), "suite": str(run.get("suite")), "status": str(run.get("status")),
+                "started_at": _iso(run.get("started_at")), "finished_at": _iso(run.get("finished_at")),
+                "seed": None if run.get("seed") is None else int(run["seed"]),
+                "fingerprint": _clean(run.get("fingerprint"))},
+        "judge": {"spec": _clean(str(run.get("judge"))), "identity": _clean(identity, IDENTITY_KEYS)},
+        "decoding": _clean(config.get("decoding") or {}, DECODING_KEYS),
+        "dataset": {"name": str(run.get("dataset")), "sources": sorted(set(prov["source"])) if len(prov) else [],
+                    "n_items": int(prov["n_items"].sum()) if len(prov) else 0,
+                    "kinds": {str(k): int(v) for k, v in prov.groupby("kind")["n_items"].sum().items()}},
+        "design": {**_clean({k: config.get(k) for k in DESIGN_KEYS if k in config}),
+                   "orders": sorted(set(design["order"])) if len(design) else [],
+                   "conditions": {str(p): sorted(set(g["condition"])) for p, g in design.groupby("probe")},
+                   "n_trials": int(design["n_trials"].sum()) if len(design) else 0},
+        "headline": headline(records),
+        "model": {str(r["subset"]): _stat(r) for r in model},
+        "quality": _quality(records, counts),
+        "usage": {"input_tokens": counts.get("input_tokens"), "output_tokens": counts.get("output_tokens"),
+                  "cost_usd": counts.get("cost_usd") if counts.get("n_costed") else None,
+                  "latency_median_s": counts.get("latency_median_s"), "latency_p95_s": counts.get("latency_p95_s")},
+        "versions": _clean({str(k): str(v) for k, v in (run.get("versions") or {}).items()}),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def write_card(db: str | Path, run_id: str, out: str | Path | None = None) -> str:
+    """The card as indented JSON; written to ``out`` when given. Returns the JSON text."""
+    text = json.dumps(bias_card(db, run_id), indent=2, ensure_ascii=False, allow_nan=False)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    return text

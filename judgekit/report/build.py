@@ -1,0 +1,238 @@
+"""Build the bias report of one run, and the comparison page of several, straight from the store.
+
+The store is read with aggregate SQL (see :mod:`judgekit.report.queries`): metrics,
+counts per design cell, a binned histogram and a bounded, seeded sample of example
+verdicts. The page size does not grow with the number of verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from judgekit.report import charts, sections
+from judgekit.report import queries as q
+from judgekit.report.figures import _text, accuracy_by_order_figure, forest_figure
+from judgekit.report.html import TEMPLATE_DIR, flipped_examples, headline, metric_groups
+from judgekit.store.db import Store
+
+EXAMPLES_PER_PROBE = 6
+ORDER_EXAMPLES = 8
+TESTS_USED = [
+    ("bias_effect", "P(cued response chosen | cue) - P(same response chosen | control) over cued/control pairs "
+                    "of the same item and order; percentile bootstrap resampling items (2,000 replicates); exact "
+                    "McNemar test on the discordant pairs; Benjamini-Hochberg across the probes' headline tests."),
+    ("flip and robustness rates", "shares over cued pairs; item-clustered bootstrap (flip rate) or Wilson "
+                                  "score interval (robustness, harmful and helpful flips)."),
+    ("noise floor and net flip rate", "flip rate of identical control re-asks; net = flip rate - noise floor "
+                                      "with items resampled jointly; bootstrap p-value."),
+    ("accuracy", "share of valid verdicts choosing the gold response; item-clustered bootstrap."),
+    ("position", "first-position rate with an exact sign test over items; position consistency with a Wilson "
+                 "interval; accuracy by order with an exact McNemar test and Newcombe's hybrid score interval."),
+    ("cross-probe model", "logistic GLM of choosing the cued response on probe x cue and target position, "
+                          "cluster-robust (sandwich) standard errors by item; Wald intervals."),
+    ("length", "observational P(prefer longer) on natural length differences and a logistic slope on the "
+               "relative length difference (verbosity probe)."),
+]
+
+
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def _plotly() -> Markup:
+    js = get_plotlyjs()
+    if "</script" in js.lower():
+        raise ValueError("the installed plotly.js cannot be inlined safely")
+    return Markup(js)
+
+
+def _fig(block: Any) -> dict[str, Any]:
+    return {"key": block.key, "title": block.title, "how_to_read": block.how_to_read, "missing": block.missing,
+            "html": Markup(block.html) if block.html else None}
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(sep=" ", timespec="seconds")
+
+
+def _slim_metrics(store: Store, run: dict[str, Any]) -> pd.DataFrame:
+    """Metrics computed from slim verdict columns, for a run whose metrics were never written."""
+    from judgekit.suites import compute_metrics, load_suite
+
+    v = store.query("""
+        SELECT t.item_id, t.probe, t.condition, t."order", t.repeat, i.label, i.kind, v.choice, v.chosen,
+               v.correct, v.p_a, v.p_b, json_object('target', json_extract_string(t.cue, '$.target'),
+               'template', json_extract_string(t.cue, '$.template'),
+               'placement', json_extract_string(t.cue, '$.placement'))::VARCHAR AS cue
+        FROM verdicts v JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
+        JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE v.run_id = ?""", [run["run_id"]])
+    if v.empty:
+        return v
+    m = compute_metrics(load_suite(run["suite"]), v, seed=int(run.get("seed") or 0))
+    m.insert(0, "run_id", run["run_id"])
+    return m
+
+
+def gather(db: str | Path, run_id: str, *, seed: int = 0, examples_per_probe: int = EXAMPLES_PER_PROBE
+           ) -> dict[str, Any]:
+    """Everything the run page shows, read with bounded queries."""
+    store = Store(db, create=False)
+    run = store.run(run_id)
+    metrics = store.metrics(run_id)
+    with store.connect(read_only=True) as con:
+        try:
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:  # inside Jupyter without ipywidgets DuckDB refuses to touch the setting
+            pass
+        data = {"counts": q.counts(con, run_id), "design": q.design(con, run_id),
+                "cue_design": q.cue_design(con, run_id), "provenance": q.provenance(con, run_id),
+                "hist": q.p_first_hist(con, run_id), "flips": q.flip_counts(con, run_id),
+                "examples": q.flip_examples(con, run_id, examples_per_probe, seed)}
+        data["order_examples"], data["n_order_flips"] = q.order_flip_examples(con, run_id, ORDER_EXAMPLES, seed)
+    if metrics.empty and data["counts"]["n_verdicts"]:
+        metrics = _slim_metrics(store, run)
+    data.update(run=run, metrics=metrics)
+    return data
+
+
+def _design_rows(design: pd.DataFrame, cue_design: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for (probe, cond), g in design.groupby(["probe", "condition"], sort=False):
+        cd = cue_design[cue_design["probe"] == probe]
+        rows.append({"probe": probe, "condition": cond, "orders": ", ".join(sorted(set(g["order"]))),
+                     "repeats": ", ".join(str(r) for r in sorted(set(g["repeat"]))),
+                     "trials": f"{int(g['n_trials'].sum()):,}", "verdicts": f"{int(g['n_verdicts'].sum()):,}",
+                     "templates": ", ".join(sorted({_text(t) for t in cd["template"] if _text(t)})) if cond != "control"
+                     else "", "placements": ", ".join(sorted({_text(p) for p in cd["placement"] if _text(p)}))
+                     if cond != "control" else ""})
+    return rows
+
+
+def _details(run: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
+    config = dict(run.get("config") or {})
+    decoding = dict(config.pop("decoding", None) or {})
+    identity = config.pop("judge_identity", None) or {}
+
+    def fmt(v: Any, money: bool = False) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return "—"
+        return f"{v:.4f}" if money else (f"{v:,}" if isinstance(v, int) else f"{v:.2f}")
+
+    def js(v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
+
+    return {
+        "summary": [("Run id", _text(run.get("run_id"))), ("Suite", _text(run.get("suite"))),
+                    ("Judge", _text(run.get("judge"))), ("Dataset", _text(run.get("dataset"))),
+                    ("Status", _text(run.get("status"))), ("Seed", _text(run.get("seed")) or "—"),
+                    ("Started", _text(run.get("started_at")) or "—"),
+                    ("Finished", _text(run.get("finished_at")) or "—")],
+        "counts": [("Trials", _text(run.get("n_trials")) or "—"), ("Verdicts", fmt(counts["n_verdicts"])),
+                   ("Parse failures", fmt(counts["n_invalid"])), ("Errors", fmt(counts["n_errors"])),
+                   ("Ties", fmt(counts["n_ties"])), ("Cached", fmt(counts["n_cached"])),
+                   ("Input tokens", fmt(counts["input_tokens"])), ("Output tokens", fmt(counts["output_tokens"])),
+                   ("Cost (USD)", fmt(counts["cost_usd"], True) if counts["n_costed"] else "—"),
+                   ("Latency median / p95 (s)", f"{fmt(counts['latency_median_s'])} / {fmt(counts['latency_p95_s'])}")],
+        "decoding": [(k, js(v)) for k, v in decoding.items()],
+        "identity": [(k, js(v)) for k, v in identity.items()],
+        "config": [(k, js(v)) for k, v in config.items()],
+        "versions": sorted((str(k), _text(v)) for k, v in (run.get("versions") or {}).items()),
+    }
+
+
+def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
+                 extra_sections: Sequence[tuple[str, str]] = (), seed: int = 0,
+                 examples_per_probe: int = EXAMPLES_PER_PROBE) -> Path:
+    """Write ``out_dir/RUN_ID.html`` for one run and return its path.
+
+    ``extra_sections`` are ``(title, html)`` pairs appended before the methods; the
+    HTML must already be escaped (it is inserted as is).
+    """
+    from judgekit.card import bias_card
+
+    d = gather(db, run_id, seed=seed, examples_per_probe=examples_per_probe)
+    run, metrics = d["run"], d["metrics"]
+    if metrics.empty:
+        metrics = pd.DataFrame(columns=["probe", "metric", "subset", "estimate", "ci_low", "ci_high", "p_value",
+                                        "p_adjusted", "n", "note"])
+    # mitigation rows have a section of their own (an extra section, see judgekit.report.mitigation)
+    metrics = metrics[~metrics["metric"].astype(str).str.startswith("mitigation_")]
+    profile = sections.profile_rows(metrics)
+    cue_probes = [p for p in dict.fromkeys(metrics["probe"]) if p not in ("position", "all")]
+    pos = metrics[metrics["probe"] == "position"]
+    order_ex, n_order = flipped_examples(d["order_examples"].assign(probe="position", condition="control"),
+                                         ORDER_EXAMPLES) if len(d["order_examples"]) else ([], 0)
+    position = None
+    if len(pos):
+        position = {"headline": headline(pos), "rows": [r for g in metric_groups(pos) for r in g["rows"]],
+                    "figures": [_fig(forest_figure(pos)), _fig(accuracy_by_order_figure(pos)),
+                                _fig(charts.p_first_hist_figure(d["hist"]))],
+                    "examples": order_ex, "n_flipped": d["n_order_flips"] or n_order}
+    probes = []
+    for probe in cue_probes:
+        s = sections.cue_section(probe, metrics, d["examples"], d["flips"], profile)
+        s["figures"] = [_fig(f) for f in s["figures"]]
+        probes.append(s)
+    card = bias_card(db, run_id)
+    html = _env().get_template("run.html.j2").render(
+        run={k: _text(run.get(k)) for k in ("run_id", "suite", "judge", "dataset", "status")},
+        headline=" ".join(x for x in (headline(pos) if len(pos) else "", sections.bias_headline(profile)) if x)
+        or headline(metrics),
+        profile=_fig(charts.bias_profile_figure(profile)), profile_rows=profile.to_dict("records"),
+        position=position, probes=probes,
+        model_rows=sections.table_rows(metrics[metrics["probe"] == "all"]),
+        all_groups=metric_groups(metrics), card=card, card_json=json.dumps(card, indent=2, ensure_ascii=False),
+        extra=[{"id": f"extra-{i}", "title": t, "html": Markup(h)} for i, (t, h) in enumerate(extra_sections)],
+        details=_details(run, d["counts"]), design=_design_rows(d["design"], d["cue_design"]),
+        provenance=d["provenance"].to_dict("records"), tests=TESTS_USED, config=run.get("config") or {},
+        max_chars=sections.MAX_CHARS, plotly_js=_plotly(), generated=_now(), fmt_pct=sections.summary_pct,
+        fmt_shift=sections.interval_text)
+    out = Path(out_dir) / f"{run_id}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out
+
+
+def build_comparison(db: str | Path, run_ids: Sequence[str], out_path: str | Path, *, n_boot: int = 2000,
+                     seed: int = 0) -> Path:
+    """Write one HTML page comparing the judges of ``run_ids`` on their common items."""
+    from judgekit.card import bias_card
+    from judgekit.compare import compare_runs
+
+    c = compare_runs(db, list(run_ids), n_boot=n_boot, seed=seed)
+    cards = [bias_card(db, r) for r in c.runs["run_id"]]
+    agg = c.ranking[c.ranking["criterion"] == "mean_abs_bias_effect"] if len(c.ranking) else c.ranking
+    rank_rows = agg.assign(label=agg["judge"], n=c.n_items, p=[f"rank {r} (95% {lo:.0f}-{hi:.0f}), P(best) "
+                                                               f"{pb:.0%}" for r, lo, hi, pb in
+                                                               zip(agg["rank"], agg["rank_low"], agg["rank_high"],
+                                                                   agg["p_best"], strict=True)],
+                           group="estimate").sort_values("rank") if len(agg) else pd.DataFrame()
+    rank_fig = charts.dot_rows(
+        rank_rows, key="ranking", zero=None, axis_title="mean |bias_effect| over the cue probes (95% CI)",
+        title="Ranking: mean absolute bias_effect", missing="No cue probe is common to every run.",
+        how="Lower is better: the mean over the cue probes of each judge's absolute bias_effect on the common "
+            "items, with a 95% bootstrap interval; the hover gives the judge's rank, its 95% rank interval and "
+            "the share of bootstrap replicates in which it ranked first.")
+    html = _env().get_template("compare.html.j2").render(
+        comparison=c, runs=c.runs.to_dict("records"), cards=cards,
+        profile_fig=_fig(charts.judges_profile_figure(c.profile)), rank_fig=_fig(rank_fig),
+        agreement_fig=_fig(charts.agreement_figure(c.agreement)),
+        ranking=c.ranking.to_dict("records"), tests=c.tests.sort_values(["criterion", "p_value"]).to_dict("records"),
+        agreement=c.agreement.to_dict("records"), profile=c.profile.to_dict("records"), n_boot=n_boot,
+        plotly_js=_plotly(), generated=_now())
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out

@@ -1,0 +1,81 @@
+"""The report section for mitigations: a table per (bias, mitigation) and a Pareto figure."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from judgekit.report.charts import _err
+from judgekit.report.figures import _COLORS, _layout, embed_figure
+
+_METRICS = ("mitigation_bias_change", "mitigation_accuracy_change", "mitigation_tie_rate",
+            "mitigation_extra_tokens", "mitigation_extra_cost")
+
+
+def _fmt(x: float, pct: bool = True) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x * 100:+.1f} pp" if pct else f"{x:,.1f}"
+
+
+def _cell(r: dict, metric: str, pct: bool = True, ci: bool = True) -> str:
+    est = r.get(f"mitigation_{metric}:estimate", math.nan)
+    lo, hi = r.get(f"mitigation_{metric}:ci_low", math.nan), r.get(f"mitigation_{metric}:ci_high", math.nan)
+    text = _fmt(est, pct)
+    if ci and not (isinstance(lo, float) and math.isnan(lo)):
+        text += f" [{_fmt(lo, pct)}, {_fmt(hi, pct)}]"
+    return html.escape(text)
+
+
+def mitigation_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Wide table: one row per (probe, mitigation) with the five mitigation numbers."""
+    m = metrics[metrics["metric"].isin(_METRICS)].copy()
+    if m.empty:
+        return m
+    m["mitigation"] = m["subset"].str.removeprefix("mitigation:")
+    wide = m.pivot_table(index=["probe", "mitigation"], columns="metric",
+                         values=["estimate", "ci_low", "ci_high"], aggfunc="first")
+    wide.columns = [f"{b}:{a}" for a, b in wide.columns]
+    return wide.reset_index()
+
+
+def mitigation_section_html(metrics: pd.DataFrame) -> str | None:
+    """An HTML fragment (escaped) or None when the run measured no mitigation."""
+    t = mitigation_table(metrics)
+    if t.empty:
+        return None
+    rows = []
+    for r in t.to_dict(orient="records"):
+        tie = r.get("mitigation_tie_rate:estimate", math.nan)
+        rows.append(
+            f"<tr><td>{html.escape(str(r['probe']))}</td><td>{html.escape(str(r['mitigation']))}</td>"
+            f"<td>{_cell(r, 'bias_change')}</td><td>{_cell(r, 'accuracy_change')}</td>"
+            f"<td>{html.escape('–' if math.isnan(tie) else f'{tie:.1%}')}</td>"
+            f"<td>{_cell(r, 'extra_tokens', pct=False, ci=False)}</td>"
+            f"<td>{_cell(r, 'extra_cost', pct=False, ci=False)}</td></tr>")
+    table = ("<table class='sortable'><thead><tr><th>bias</th><th>mitigation</th><th>change in bias (95% CI)</th>"
+             "<th>change in gold accuracy</th><th>tie rate</th><th>extra tokens / verdict</th>"
+             "<th>extra cost / verdict (USD)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    fig = go.Figure()
+    for i, (mit, sub) in enumerate(t.groupby("mitigation")):
+        est = [float(x) for x in sub["mitigation_bias_change:estimate"]]
+        fig.add_trace(go.Scatter(
+            x=[float(x) for x in sub["mitigation_extra_tokens:estimate"]], y=est, mode="markers+text",
+            name=str(mit), text=[str(p) for p in sub["probe"]], textposition="top center",
+            marker={"size": 11, "color": _COLORS[i % len(_COLORS)]},
+            **_err(est, [float(x) for x in sub["mitigation_bias_change:ci_low"]],
+                   [float(x) for x in sub["mitigation_bias_change:ci_high"]], axis="y")))
+    fig.add_hline(y=0, line_dash="dash", line_color="#444")
+    fig.update_xaxes(title="extra tokens per verdict")
+    fig.update_yaxes(title="change in bias (mitigated − none)")
+    _layout(fig, 420, showlegend=True)
+    how = ("How to read this: each point is one bias under one mitigation. Lower is better on the vertical axis "
+           "(the bias shrank; bars are 95% intervals from a bootstrap over items that resamples the same items in "
+           "both arms); further right costs more tokens per verdict. Points below the dashed line on the left are "
+           "fixes worth their cost. Check the tie rate in the table: a fix can look good by answering 'tie'.")
+    return (f"<p>Every mitigation was measured on the same items in the same run as no mitigation.</p>{table}"
+            f"<h3>Bias reduction against cost</h3>{embed_figure(fig, 420, 'mitigation-pareto')}"
+            f"<p class='how'>{html.escape(how)}</p>")

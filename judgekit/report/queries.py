@@ -1,0 +1,210 @@
+"""Parameterised SQL that feeds the reports, the comparison and the bias card.
+
+Everything here aggregates inside DuckDB and returns small frames: counts per
+design cell, a binned p(first) histogram, per-item outcomes and a bounded,
+seeded sample of example verdicts. No function reads every verdict's texts, so
+a run of a million verdicts costs seconds and little memory. Only the base
+tables are used (no views), so older databases work unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+#: Columns of the trial cue JSON pulled out in SQL.
+CUE_FIELDS = """json_extract_string(t.cue, '$.target') AS cue_target,
+json_extract_string(t.cue, '$.template') AS template,
+json_extract_string(t.cue, '$.placement') AS placement"""
+
+VALID = "('A', 'B', 'tie')"
+
+
+def df(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+def counts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """Verdict counts, tokens, cost and latency of a run (one row)."""
+    row = df(con, """
+        SELECT count(*) AS n_verdicts,
+               count(*) FILTER (WHERE choice = 'invalid') AS n_invalid,
+               count(*) FILTER (WHERE choice = 'error' OR error IS NOT NULL) AS n_errors,
+               count(*) FILTER (WHERE choice = 'tie') AS n_ties,
+               count(*) FILTER (WHERE cached) AS n_cached,
+               sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+               sum(cost_usd) AS cost_usd, count(cost_usd) AS n_costed,
+               median(latency_s) AS latency_median_s, quantile_cont(latency_s, 0.95) AS latency_p95_s
+        FROM verdicts WHERE run_id = ?""", [run_id]).iloc[0].to_dict()
+    return {k: (None if pd.isna(v) else (int(v) if k.startswith("n_") or k.endswith("tokens") else float(v)))
+            for k, v in row.items()}
+
+
+def design(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Trials and verdicts per (probe, condition, order, repeat)."""
+    return df(con, """
+        SELECT t.probe, t.condition, t."order", t.repeat, count(*) AS n_trials, count(v.trial_id) AS n_verdicts
+        FROM trials t LEFT JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
+        WHERE t.run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id])
+
+
+def cue_design(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Trials per (probe, template, placement) of the cued conditions."""
+    return df(con, f"""
+        SELECT t.probe, {CUE_FIELDS}, count(*) AS n_trials
+        FROM trials t WHERE t.run_id = ? AND t.condition <> 'control' GROUP BY ALL ORDER BY ALL""", [run_id])
+
+
+def provenance(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Items per (source, kind, label)."""
+    return df(con, """
+        SELECT coalesce(source, '') AS source, coalesce(kind, '') AS kind, coalesce(label, '') AS label,
+               count(*) AS n_items
+        FROM items WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id])
+
+
+def p_first_hist(con: duckdb.DuckDBPyConnection, run_id: str, bins: int = 20) -> pd.DataFrame:
+    """Histogram of p(first) = p_a / (p_a + p_b) per order for the position probe (all probes if none)."""
+    return df(con, """
+        WITH v AS (
+          SELECT t."order" AS ord, t.probe, v.p_a / (v.p_a + v.p_b) AS pf
+          FROM verdicts v JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
+          WHERE v.run_id = ? AND v.p_a IS NOT NULL AND v.p_b IS NOT NULL AND v.p_a + v.p_b > 0),
+        pick AS (SELECT * FROM v WHERE probe = 'position' OR NOT EXISTS (SELECT 1 FROM v WHERE probe = 'position'))
+        SELECT ord AS "order", least(floor(greatest(pf, 0) * ?), ? - 1)::INTEGER AS bin, count(*) AS n
+        FROM pick GROUP BY ALL ORDER BY ALL""", [run_id, bins, bins])
+
+
+def _pairs_cte(extra_select: str = "") -> str:
+    """Valid repeat-0 cued trials joined with the valid repeat-0 control of the same (probe, item, order)."""
+    return f"""
+    WITH base AS (
+      SELECT t.trial_id, t.item_id, t.probe, t.condition, t."order" AS ord, t.repeat, {CUE_FIELDS},
+             v.choice, v.chosen, v.correct, i.kind, i.label {extra_select}
+      FROM trials t
+      JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
+      JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
+      WHERE t.run_id = ? AND t.repeat = 0 AND v.choice IN {VALID}),
+    ctrl AS (SELECT * FROM base WHERE condition = 'control'
+             QUALIFY row_number() OVER (PARTITION BY probe, item_id, ord ORDER BY trial_id) = 1),
+    pairs AS (
+      SELECT c.*, k.trial_id AS trial_id_0, k.choice AS choice_0, k.chosen AS chosen_0, k.correct AS correct_0,
+             (c.cue_target IN ('A', 'B') AND NOT starts_with(c.condition, 'irrelevant')) AS cued
+      FROM base c JOIN ctrl k ON k.probe = c.probe AND k.item_id = c.item_id AND k.ord = c.ord
+      WHERE c.condition <> 'control' AND c.probe <> 'position')"""
+
+
+def item_bias(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Per (probe, item): summed paired shift toward the cued response over the cued set, and pair count.
+
+    ``sum(diff) / sum(n)`` over items equals the ``bias_effect`` "all" estimate of
+    :mod:`judgekit.stats.cues` (duplicates of a design cell aside).
+    """
+    return df(con, _pairs_cte() + """
+        SELECT probe, item_id,
+               sum((chosen = cue_target)::INTEGER - (chosen_0 = cue_target)::INTEGER) AS diff,
+               count(*) AS n
+        FROM pairs WHERE cued GROUP BY ALL ORDER BY ALL""", [run_id])
+
+
+def item_position(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Per item of the position probe (repeat 0): chosen in each order, correctness, consistency."""
+    return df(con, """
+        WITH b AS (
+          SELECT t.item_id, t."order" AS ord, v.choice, v.chosen, v.correct
+          FROM trials t JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
+          WHERE t.run_id = ? AND t.probe = 'position' AND t.repeat = 0 AND v.choice IN ('A', 'B', 'tie')
+          QUALIFY row_number() OVER (PARTITION BY t.item_id, t."order" ORDER BY t.trial_id) = 1)
+        SELECT item_id,
+               max(chosen) FILTER (WHERE ord = 'AB') AS chosen_ab, max(chosen) FILTER (WHERE ord = 'BA') AS chosen_ba,
+               max(choice) FILTER (WHERE ord = 'AB') AS choice_ab, max(choice) FILTER (WHERE ord = 'BA') AS choice_ba,
+               bool_and(correct) FILTER (WHERE ord = 'AB') AS correct_ab,
+               bool_and(correct) FILTER (WHERE ord = 'BA') AS correct_ba
+        FROM b GROUP BY item_id ORDER BY item_id""", [run_id])
+
+
+def choices(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """One row per valid repeat-0 verdict: the design key, the chosen original response and the gold label."""
+    return df(con, f"""
+        SELECT t.item_id, t.probe, t.condition, t."order", coalesce(json_extract_string(t.cue, '$.placement'), '')
+               || '|' || coalesce(json_extract_string(t.cue, '$.template'), '') AS cue_key,
+               v.chosen, i.label
+        FROM trials t JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
+        JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
+        WHERE t.run_id = ? AND t.repeat = 0 AND v.choice IN {VALID}""", [run_id])
+
+
+def item_hashes(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """item_id and a hash of its texts and label, to check that runs judged the same items."""
+    return df(con, """SELECT item_id, md5(coalesce(prompt, '') || chr(0) || coalesce(response_a, '') || chr(0)
+                      || coalesce(response_b, '') || chr(0) || coalesce(label, '')) AS h
+                      FROM items WHERE run_id = ?""", [run_id])
+
+
+def flip_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Cued pairs per probe, and how many changed the chosen response (harmful/helpful on labelled items)."""
+    return df(con, _pairs_cte() + """
+        SELECT probe, count(*) AS n_pairs, count(*) FILTER (WHERE chosen <> chosen_0) AS n_flipped,
+               count(*) FILTER (WHERE correct_0 AND NOT correct) AS n_harmful,
+               count(*) FILTER (WHERE NOT correct_0 AND correct) AS n_helpful
+        FROM pairs WHERE cued GROUP BY probe ORDER BY probe""", [run_id])
+
+
+def flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, per_probe: int = 6, seed: int = 0) -> pd.DataFrame:
+    """A seeded sample of cued verdicts that changed the chosen response, with texts.
+
+    Flips toward the cued response come first, then fact items.
+
+    The sample is drawn on slim columns; texts are joined for the chosen rows only.
+    """
+    return df(con, _pairs_cte() + """,
+    picked AS (
+      SELECT * FROM pairs WHERE cued AND chosen <> chosen_0
+      QUALIFY row_number() OVER (PARTITION BY probe ORDER BY (chosen = cue_target) DESC, (kind = 'fact') DESC,
+                                hash(trial_id || ?)) <= ?)
+    SELECT p.probe, p.item_id, p.condition, p.ord AS "order", p.cue_target, p.template, p.placement, p.kind,
+           p.label, p.choice, p.chosen, p.correct, p.choice_0, p.chosen_0, p.correct_0,
+           i.prompt, i.category, t.first, t.second, t.cue, v.raw, v0.raw AS raw_0
+    FROM picked p
+    JOIN trials t ON t.run_id = ? AND t.trial_id = p.trial_id
+    JOIN verdicts v ON v.run_id = ? AND v.trial_id = p.trial_id
+    JOIN verdicts v0 ON v0.run_id = ? AND v0.trial_id = p.trial_id_0
+    JOIN items i ON i.run_id = ? AND i.item_id = p.item_id
+    ORDER BY p.probe, (p.chosen = p.cue_target) DESC, (p.kind = 'fact') DESC, p.item_id""",
+              [run_id, str(seed), per_probe, run_id, run_id, run_id, run_id])
+
+
+def order_flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, limit: int = 8,
+                        seed: int = 0) -> tuple[pd.DataFrame, int]:
+    """Position-probe items whose chosen response differs between orders AB and BA (sampled), and their count."""
+    flips = item_position(con, run_id)
+    flips = flips[flips["chosen_ab"].notna() & flips["chosen_ba"].notna() & (flips["chosen_ab"] != flips["chosen_ba"])]
+    if flips.empty:
+        return flips, 0
+    pick = flips.sample(n=min(limit, len(flips)), random_state=seed)["item_id"].tolist()
+    con.register("_pick", pd.DataFrame({"item_id": pick}))
+    try:
+        out = df(con, """
+            SELECT i.item_id, i.prompt, i.response_a, i.response_b, i.label, i.kind, i.category, t."order",
+                   v.choice, v.chosen, v.correct, v.p_a, v.p_b, v.raw
+            FROM items i JOIN trials t ON t.run_id = i.run_id AND t.item_id = i.item_id
+            JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
+            WHERE i.run_id = ? AND i.item_id IN (SELECT item_id FROM _pick) AND t.probe = 'position'
+              AND t.repeat = 0
+            ORDER BY (i.kind = 'fact') DESC, i.item_id, t."order\"""", [run_id])
+    finally:
+        con.unregister("_pick")
+    return out, len(flips)
+
+
+def cue_json(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    try:
+        out = json.loads(value) if isinstance(value, str) and value else {}
+    except ValueError:
+        return {}
+    return out if isinstance(out, dict) else {}

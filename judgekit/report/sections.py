@@ -1,0 +1,201 @@
+"""Section data of the bias report: one dict per probe, built from metrics and sampled examples.
+
+Nothing here is HTML: texts stay plain and the template escapes them. Cue text inside a
+response is returned as segments ``(text, is_cue)`` so the template can mark it with
+``<mark>`` while still escaping every character.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from judgekit.report import charts
+from judgekit.report.figures import _num, _text, format_p
+from judgekit.report.html import METRIC_DESCRIPTIONS, metric_groups, pct
+from judgekit.report.queries import cue_json
+
+MAX_CHARS = 700
+PROBE_TITLES = {
+    "position": "Position", "bandwagon": "Bandwagon (crowd opinion)", "authority": "Authority (fake credentials)",
+    "verbosity": "Verbosity (padding)", "distraction": "Distraction (irrelevant detail)",
+    "reflection": "Superficial reflection",
+}
+CUE_DESCRIPTIONS = {
+    "bandwagon": "A crowd-opinion sentence in the user prompt says most people, experts or earlier evaluators "
+                 "preferred one response.",
+    "authority": "A fake citation, named expert or URL is attached to one response.",
+    "verbosity": "One response is lengthened without new information; a control adds the same length of "
+                 "clearly irrelevant text.",
+    "distraction": "An irrelevant sentence about the author is attached to one response.",
+    "reflection": "Phrases that imitate reasoning are inserted at the start, middle or end of one response; a "
+                  "variant places them between the two responses.",
+}
+FLIP_METRICS = ("flip_rate", "flip_rate_net", "noise_floor", "harmful_flips", "helpful_flips", "robustness_rate")
+EXTRA_METRICS = ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift")
+METRIC_DESCRIPTIONS.update({
+    "bias_effect": "P(judge picks the cued response) - P(it picks that response without the cue).",
+    "flip_rate": "Share of cued verdicts whose chosen response differs from control.",
+    "flip_rate_net": "Flip rate minus the noise floor.",
+    "noise_floor": "Share of identical control re-asks that changed answer.",
+    "harmful_flips": "Share of labelled cued pairs that went right to wrong.",
+    "helpful_flips": "Share of labelled cued pairs that went wrong to right.",
+    "robustness_rate": "Share of cued verdicts equal to control (CALM's robustness rate).",
+    "padding_vs_irrelevant": "bias_effect of padding minus that of irrelevant text of the same length.",
+    "p_prefer_longer": "On natural length differences: share of verdicts for the longer response.",
+    "length_logit_slope": "Log odds of choosing a response per unit of relative length difference.",
+    "between_first_shift": "First-position rate with reflection text between the responses, minus control.",
+    "model_cue_log_odds": "Cue effect in log odds from one model across probes (cluster-robust by item).",
+    "model_target_first_log_odds": "Log odds of choosing the target when it is shown first.",
+})
+
+
+def _rows(m: pd.DataFrame, metric: str, probe: str) -> pd.DataFrame:
+    return m[(m["metric"] == metric) & (m["probe"] == probe)]
+
+
+def _signed_pct(x: float) -> str:
+    return "—" if math.isnan(x) else f"{x * 100:+.1f} points"
+
+
+def interval_text(est: float, lo: float, hi: float) -> str:
+    if math.isnan(lo) or math.isnan(hi):
+        return _signed_pct(est)
+    return f"{_signed_pct(est)} (95% CI {lo * 100:+.1f} to {hi * 100:+.1f})"
+
+
+def profile_rows(metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per probe: bias_effect "all" (position: first-position rate - 0.5)."""
+    out = []
+    for rec in metrics[(metrics["metric"] == "bias_effect") & (metrics["subset"] == "all")].to_dict("records"):
+        p_adj = _num(rec.get("p_adjusted"))
+        p = p_adj if not math.isnan(p_adj) else _num(rec.get("p_value"))
+        out.append({"probe": rec["probe"], "label": rec["probe"], "estimate": _num(rec["estimate"]),
+                    "ci_low": _num(rec["ci_low"]), "ci_high": _num(rec["ci_high"]), "n": rec.get("n"),
+                    "p": f"BH-adjusted p {format_p(p)}", "p_num": p,
+                    "group": "p < 0.05" if p < 0.05 else "p ≥ 0.05"})
+    fpr = _rows(metrics, "first_position_rate", "position")
+    if len(fpr):
+        rec = fpr.iloc[0]
+        p = _num(rec["p_value"])
+        out.insert(0, {"probe": "position", "label": "position (first-position rate - 50%)",
+                       "estimate": _num(rec["estimate"]) - 0.5, "ci_low": _num(rec["ci_low"]) - 0.5,
+                       "ci_high": _num(rec["ci_high"]) - 0.5, "n": rec["n"], "p": f"sign test p {format_p(p)}",
+                       "p_num": p, "group": "p < 0.05" if p < 0.05 else "p ≥ 0.05"})
+    return pd.DataFrame(out, columns=["probe", "label", "estimate", "ci_low", "ci_high", "n", "p", "p_num", "group"])
+
+
+def bias_headline(profile: pd.DataFrame) -> str:
+    """One sentence over the cue probes: which move the judge, and the largest effect."""
+    cue = profile[profile["probe"] != "position"].dropna(subset=["estimate"])
+    if cue.empty:
+        return ""
+    top = cue.loc[cue["estimate"].abs().idxmax()]
+    sig = cue[cue["p_num"] < 0.05]["probe"].tolist()
+    text = (f"Of {len(cue)} cue probes, {len(sig)} moved the judge by more than chance allows (BH-adjusted "
+            f"p < 0.05{': ' + ', '.join(sig) if sig else ''}). ")
+    shift = interval_text(top["estimate"], top["ci_low"], top["ci_high"])
+    return text + f"The largest effect was {top['probe']}: {shift} toward the cued response."
+
+
+def _dot(rec: dict, label: str) -> dict:
+    lo, hi = _num(rec["ci_low"]), _num(rec["ci_high"])
+    excl = not (math.isnan(lo) or math.isnan(hi)) and (lo > 0 or hi < 0)
+    p = _num(rec.get("p_value"))
+    return {"label": label, "estimate": _num(rec["estimate"]), "ci_low": lo, "ci_high": hi, "n": rec.get("n"),
+            "p": "" if math.isnan(p) else f"p {format_p(p)}", "group": "CI excludes 0" if excl else "CI includes 0"}
+
+
+def table_rows(m: pd.DataFrame) -> list[dict[str, Any]]:
+    return [r for g in metric_groups(m) for r in g["rows"]]
+
+
+def segments(text: Any, needle: str | None, limit: int = MAX_CHARS) -> dict[str, Any]:
+    """Plain text split around the first occurrence of ``needle``; long text is cut around the cue."""
+    text = _text(text)
+    at = text.find(needle) if needle else -1
+    if at < 0 and needle and len(needle) > 40:  # cue texts can be stored shortened
+        needle = needle[:40]
+        at = text.find(needle)
+    start, omitted = 0, 0
+    if len(text) > limit:
+        start = max(0, min(at - limit // 3, len(text) - limit)) if at >= 0 else 0
+        omitted = len(text) - limit
+    window = text[start:start + limit]
+    parts: list[tuple[str, bool]] = []
+    if at >= 0:
+        s, e = at - start, at - start + len(needle or "")
+        parts = [(window[:max(s, 0)], False), (window[max(s, 0):e], True), (window[e:], False)]
+    else:
+        parts = [(window, False)]
+    return {"parts": [p for p in parts if p[0]], "cut_before": start > 0, "omitted": omitted}
+
+
+def example(rec: dict[str, Any]) -> dict[str, Any]:
+    cue = cue_json(rec.get("cue"))
+    needle = _text(cue.get("text")) or None
+    in_prompt = _text(cue.get("user_prefix")) or _text(cue.get("system_extra"))
+    target = _text(rec.get("cue_target"))
+    order = _text(rec.get("order"))
+    shown = "" if target not in ("A", "B") or order not in ("AB", "BA") else (
+        " (shown first)" if (target == "A") == (order == "AB") else " (shown second)")
+
+    def verdict(chosen: Any, correct: Any) -> str:
+        c = _text(chosen) or "—"
+        mark = "" if not isinstance(correct, bool) else (" (correct)" if correct else " (wrong)")
+        return f"response {c}{' (the one the cue favours)' if c == target else ''}{mark}"
+
+    return {
+        "item_id": _text(rec.get("item_id")), "kind": _text(rec.get("kind")), "category": _text(rec.get("category")),
+        "label": _text(rec.get("label")) or "—", "condition": _text(rec.get("condition")),
+        "order": order, "target": (target + shown) if target else "—", "template": _text(rec.get("template")),
+        "placement": _text(rec.get("placement")), "prompt": segments(rec.get("prompt"), None),
+        "cue_in_prompt": in_prompt, "cue_text": needle or "",
+        "first": segments(rec.get("first"), needle), "second": segments(rec.get("second"), needle),
+        "before": verdict(rec.get("chosen_0"), rec.get("correct_0")),
+        "after": verdict(rec.get("chosen"), rec.get("correct")),
+        "toward": _text(rec.get("chosen")) == target,
+        "raw_0": segments(rec.get("raw_0"), None, 300), "raw": segments(rec.get("raw"), None, 300),
+    }
+
+
+def cue_section(probe: str, metrics: pd.DataFrame, examples: pd.DataFrame, flips: pd.DataFrame,
+                profile: pd.DataFrame) -> dict[str, Any]:
+    m = metrics[metrics["probe"] == probe]
+    be = _rows(m, "bias_effect", probe)
+    subset_rows = pd.DataFrame([_dot(r, r["subset"]) for r in be.to_dict("records")])
+    flip_rows = pd.DataFrame([_dot(r, f"{r['metric']}" + (f" [{r['subset']}]" if r["subset"] != "all" else ""))
+                              for r in m[m["metric"].isin(FLIP_METRICS)].to_dict("records")])
+    if len(flip_rows):
+        flip_rows["group"] = "estimate"
+    acc = _rows(m, "accuracy", probe)
+    prof = profile[profile["probe"] == probe]
+    sentence = ""
+    if len(prof):
+        r = prof.iloc[0]
+        sentence = (f"The cue moved the judge toward the cued response by "
+                    f"{interval_text(r['estimate'], r['ci_low'], r['ci_high'])}; {r['p']}, n = {r['n']} cued pairs.")
+    fc = flips[flips["probe"] == probe]
+    if len(fc):
+        f = fc.iloc[0]
+        sentence += (f" {int(f['n_flipped']):,} of {int(f['n_pairs']):,} cued verdicts changed the chosen response "
+                     f"({int(f['n_harmful']):,} right to wrong, {int(f['n_helpful']):,} wrong to right).")
+    tmpl = be[be["subset"].astype(str).str.contains(":")]
+    ex = examples[examples["probe"] == probe] if len(examples) else examples
+    return {
+        "probe": probe, "title": PROBE_TITLES.get(probe, probe), "description": CUE_DESCRIPTIONS.get(probe, ""),
+        "sentence": sentence,
+        "figures": [charts.subset_figure(subset_rows, probe), charts.accuracy_figure(acc, probe),
+                    charts.flips_figure(flip_rows, probe)],
+        "key_rows": table_rows(m[m["metric"].isin(("bias_effect", *FLIP_METRICS, *EXTRA_METRICS))
+                                 & ((m["subset"] == "all") | (m["metric"] != "bias_effect"))]),
+        "template_rows": table_rows(tmpl), "all_rows": table_rows(m),
+        "examples": [example(r) for r in ex.to_dict("records")],
+        "n_flipped": int(fc.iloc[0]["n_flipped"]) if len(fc) else 0,
+    }
+
+
+def summary_pct(x: float) -> str:
+    return "—" if math.isnan(x) else pct(x)
