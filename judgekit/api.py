@@ -12,7 +12,6 @@ import pandas as pd
 
 from judgekit.datasets.loaders import load_items, resolve_path
 from judgekit.datasets.schema import DatasetError
-from judgekit.debias import judge_pairs
 from judgekit.engine.runner import RunSpec, RunStats, execute
 from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
@@ -95,6 +94,13 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                     top_k=int(d.get("top_k", 3)), run_missing=False, use_gold=bool(d.get("use_gold", True)))
     path = report(stats.run_id, db=db, out=out) if make_report else None
     return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path)
+
+
+def judge_pairs(data: str, **kwargs: Any) -> pd.DataFrame:
+    """Judge every pair of ``data`` with mitigations; see :func:`judgekit.debias.judge_pairs`."""
+    from judgekit.debias import judge_pairs as run
+
+    return run(data, **kwargs)
 
 
 def icai(*, data: str | None = None, db: str | Path = DEFAULT_DB, judge: Any = None,

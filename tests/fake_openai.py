@@ -9,7 +9,7 @@ In tests::
 
 ``responder(request_json, call_index) -> Action`` decides every reply; ``call_index``
 counts calls from 0 across the whole server. Build actions with :func:`reply`,
-:func:`fault`, :func:`delayed`, :func:`truncated` and :func:`empty`.
+:func:`fault`, :func:`delayed`, :func:`truncated`, :func:`empty` and :func:`reset`.
 
 From the command line (``python tests/fake_openai.py --port 8001 --latency-ms 200``)
 it answers "A" or "B" deterministically from a hash of the prompt, with logprobs.
@@ -21,6 +21,8 @@ import argparse
 import hashlib
 import json
 import math
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +43,10 @@ class Action:
     delay_s: float = 0.0
     truncate: bool = False
     refusal: str | None = None
+    #: close the connection with a TCP reset instead of answering
+    reset: bool = False
+    #: error message sent with ``status != 200`` (default: "fake server error STATUS")
+    message: str | None = None
 
 
 def reply(content: str | None = "A", top_logprobs: list[tuple[str, float]] | None = None,
@@ -48,9 +54,9 @@ def reply(content: str | None = "A", top_logprobs: list[tuple[str, float]] | Non
     return Action(content=content, top_logprobs=top_logprobs, delay_s=delay_s)
 
 
-def fault(status: int, retry_after: float | None = None, delay_s: float = 0.0) -> Action:
+def fault(status: int, retry_after: float | None = None, delay_s: float = 0.0, message: str | None = None) -> Action:
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
-    return Action(content=None, status=status, headers=headers, delay_s=delay_s)
+    return Action(content=None, status=status, headers=headers, delay_s=delay_s, message=message)
 
 
 def delayed(seconds: float, content: str = "A") -> Action:
@@ -65,6 +71,16 @@ def truncated() -> Action:
 
 def empty() -> Action:
     return Action(content="")
+
+
+def reset() -> Action:
+    """Drop the connection with a TCP RST after reading the request (no response at all)."""
+    return Action(content=None, reset=True)
+
+
+def refusal(text: str = "I'm sorry, but I can't help with comparing these.") -> Action:
+    """A reply with no content and the refusal field set (as OpenAI sends for refusals)."""
+    return Action(content=None, refusal=text)
 
 
 def letter_logprobs(letter: str, p: float = 0.9) -> list[tuple[str, float]]:
@@ -118,10 +134,11 @@ def completion_body(model: str, action: Action, prompt_tokens: int) -> dict[str,
     }
 
 
-def error_body(status: int) -> dict[str, Any]:
+def error_body(status: int, message: str | None = None) -> dict[str, Any]:
     kinds = {400: "invalid_request_error", 401: "invalid_api_key", 404: "model_not_found",
              429: "rate_limit_exceeded"}
-    return {"error": {"message": f"fake server error {status}", "type": kinds.get(status, "server_error"),
+    return {"error": {"message": message or f"fake server error {status}",
+                      "type": kinds.get(status, "server_error"),
                       "param": None, "code": kinds.get(status)}}
 
 
@@ -210,8 +227,11 @@ class FakeOpenAI:
             action = self.responder(body, idx)
             if action.delay_s > 0 and self._stop.wait(action.delay_s):
                 return
+            if action.reset:
+                self._reset(handler)
+                return
             if action.status != 200:
-                payload = json.dumps(error_body(action.status)).encode()
+                payload = json.dumps(error_body(action.status, action.message)).encode()
                 self._send(handler, action.status, payload, action.headers)
                 return
             prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
@@ -222,6 +242,16 @@ class FakeOpenAI:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    @staticmethod
+    def _reset(handler: BaseHTTPRequestHandler) -> None:
+        """SO_LINGER 0 then close: the kernel answers with RST, the client sees a connection reset."""
+        handler.close_connection = True
+        try:
+            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.connection.close()
+        except OSError:
+            pass
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str]) -> None:

@@ -66,6 +66,8 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DatasetError(str(path), lineno, None, f"not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise DatasetError(str(path), lineno, None, "JSON nested too deeply") from None
             if not isinstance(obj, dict):
                 raise DatasetError(str(path), lineno, None, f"expected a JSON object, got {type(obj).__name__}")
             yield lineno, obj

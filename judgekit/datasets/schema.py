@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -29,8 +30,14 @@ class DatasetError(ValueError):
         if row is not None:
             where.append(f"row {row}")
         if field is not None:
-            where.append(f"field '{field}'")
-        super().__init__(f"{', '.join(where)}: {message}")
+            where.append(f"field '{_short(field, 60)}'")
+        super().__init__(f"{', '.join(where)}: {_short(message, 400)}")
+
+
+def _short(text: str, limit: int) -> str:
+    """One line, at most ``limit`` characters: messages may quote huge or multi-line cells."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_missing(value: Any) -> bool:
@@ -65,9 +72,24 @@ def _text(record: dict[str, Any], field: str, file: str, row: int) -> str:
     return text
 
 
+def _check_unicode(record: dict[str, Any], file: str, row: int) -> None:
+    """Reject unpaired surrogates (JSON allows "\\ud800"): the DB, journal and report need valid UTF-8."""
+    for key, value in record.items():
+        try:
+            if isinstance(value, str):
+                value.encode("utf-8")
+            elif isinstance(value, (dict, list)):
+                json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+            str(key).encode("utf-8")
+        except UnicodeEncodeError:
+            raise DatasetError(file, row, str(key).encode("utf-8", "replace").decode(),
+                               "contains an unpaired surrogate (not valid Unicode text)") from None
+
+
 def make_item(record: dict[str, Any], *, file: str, row: int, default_id: str,
               default_kind: str = "preference", default_source: str | None = None) -> Item:
     """Validate one record (already column-mapped) and build an :class:`Item`."""
+    _check_unicode(record, file, row)
     prompt, a, b = (_text(record, f, file, row) for f in REQUIRED)
     raw_id = record.get("id")
     item_id = default_id if _is_missing(raw_id) or str(raw_id).strip() == "" else str(raw_id).strip()

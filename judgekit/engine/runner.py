@@ -149,6 +149,13 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
         else:
             store.set_status(run_id, "running")
             log.info("resuming run %s", run_id)
+            # A run killed right after its row was created may lack its items or trials: write them again.
+            have = store.query("SELECT (SELECT count(*) FROM items WHERE run_id = ?), "
+                               "(SELECT count(*) FROM trials WHERE run_id = ?)", [run_id, run_id]).iloc[0]
+            if int(have.iloc[0]) < len(items):
+                store.insert_frame("items", _items_frame(run_id, items))
+            if int(have.iloc[1]) < len(trials):
+                store.insert_frame("trials", _trials_frame(run_id, trials, keys))
 
         done = store.finished_trials(run_id)
         pending = [(t, r) for t, r in zip(trials, requests, strict=True) if t.trial_id not in done]

@@ -38,6 +38,10 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in msg and ("conflicting" in msg or "could not set" in msg or "resource temporarily" in msg)
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -77,14 +81,18 @@ class Store:
             except duckdb.Error as exc:
                 if _is_lock_error(exc):
                     if time.monotonic() >= deadline:
-                        raise StoreLocked(f"{self.path} is locked by another process ({exc}). Close other "
+                        raise StoreLocked(f"{self.path} is locked by another process ({_one_line(exc)}). Close other "
                                           "connections to it (a notebook holding it open) and try again.") from None
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
-                raise StoreError(f"cannot open {self.path}: {exc}") from None
+                raise StoreError(f"cannot open {self.path}: {_one_line(exc)}") from None
         try:
             yield con
+        except (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.FatalException,
+                duckdb.PermissionException) as exc:
+            # e.g. "No space left on device": one clear line instead of a DuckDB traceback
+            raise StoreError(f"cannot {'read' if read_only else 'write'} {self.path}: {_one_line(exc)}") from None
         finally:
             con.close()
 

@@ -14,6 +14,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from judgekit.store.db import StoreError
+
+
+class JournalError(StoreError):
+    """The journal cannot be written (disk full, read-only folder)."""
+
 
 class Journal:
     def __init__(self, path: str | Path):
@@ -26,14 +32,20 @@ class Journal:
         return self._fh
 
     def append(self, record: dict[str, Any]) -> None:
-        fh = self._open()
-        fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        fh.flush()
+        try:
+            fh = self._open()
+            fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            fh.flush()
+        except OSError as exc:  # disk full, read-only folder: say which file, in one line
+            raise JournalError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
     def sync(self) -> None:
         if self._fh is not None:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
+            try:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            except OSError as exc:
+                raise JournalError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
     def replay(self) -> list[dict[str, Any]]:
         if not self.path.exists():
