@@ -143,14 +143,19 @@ class Store:
             con.unregister("_frame")
 
     # -- verdicts -----------------------------------------------------------------------------
-    def write_verdicts(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
+    def upsert_rows(self, table: str, columns: Sequence[str], rows: list[dict[str, Any]],
+                    timeout_s: float | None = None) -> None:
+        """``INSERT OR REPLACE`` dict rows into ``table`` (whose columns are ``columns``, in order)."""
         if not rows:
             return
-        df = pd.DataFrame(rows, columns=list(VERDICT_COLUMNS))
+        df = pd.DataFrame(rows, columns=list(columns))
         with self.connect(timeout_s=timeout_s) as con:
-            con.register("_v", df)
-            con.execute("INSERT OR REPLACE INTO verdicts SELECT * FROM _v")
-            con.unregister("_v")
+            con.register("_rows", df)
+            con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM _rows")
+            con.unregister("_rows")
+
+    def write_verdicts(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
+        self.upsert_rows("verdicts", VERDICT_COLUMNS, rows, timeout_s)
 
     def finished_trials(self, run_id: str) -> set[str]:
         """Trials of a run that have a verdict (parse failures included; errors are retried)."""
@@ -173,13 +178,7 @@ class Store:
 
     # -- free-text completions (factor extraction, principle proposals, votes) -----------------
     def write_completions(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
-        if not rows:
-            return
-        df = pd.DataFrame(rows, columns=list(COMPLETION_COLUMNS))
-        with self.connect(timeout_s=timeout_s) as con:
-            con.register("_c", df)
-            con.execute("INSERT OR REPLACE INTO completions SELECT * FROM _c")
-            con.unregister("_c")
+        self.upsert_rows("completions", COMPLETION_COLUMNS, rows, timeout_s)
 
     def completed(self, keys: Sequence[str]) -> pd.DataFrame:
         """Stored successful completions for ``keys``."""
