@@ -22,7 +22,7 @@ from judgekit.suites import build_trials, compute_metrics, load_suite
 from judgekit.types import Item
 
 __all__ = ["EvalResult", "Store", "agreement_matrix", "bias_profile", "card", "cards", "compare", "comparison",
-           "evaluate", "icai", "judge_pairs", "metrics", "report", "runs", "verdicts"]
+           "dry_run", "evaluate", "icai", "judge_pairs", "metrics", "report", "runs", "verdicts"]
 
 DEFAULT_DB = "judgekit.duckdb"
 DEFAULT_OUT = "reports"
@@ -62,7 +62,8 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     tmpl_name = template or spec["template"]
     tmpl = load_template(tmpl_name)
     owned = judge_obj is None
-    j = judge_obj if judge_obj is not None else make_judge(judge, items=items, seed=seed, **(judge_options or {}))
+    j = judge_obj if judge_obj is not None else make_judge(judge, items=items, seed=seed,
+                                                           **{"db": db, **(judge_options or {})})
     try:
         defaults = spec["defaults"]
         n_rep = int(repeats if repeats is not None else defaults.get("repeats", 0))
@@ -94,6 +95,13 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                     top_k=int(d.get("top_k", 3)), run_missing=False, use_gold=bool(d.get("use_gold", True)))
     path = report(stats.run_id, db=db, out=out) if make_report else None
     return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path)
+
+
+def dry_run(suite: str = "position", **kwargs: Any) -> dict[str, Any]:
+    """Requests, tokens, estimated cost and minimum detectable effect of a run, without calling a model."""
+    from judgekit.dryrun import dry_run_suite
+
+    return dry_run_suite(suite, **kwargs)
 
 
 def judge_pairs(data: str, **kwargs: Any) -> pd.DataFrame:

@@ -34,13 +34,16 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repeat-fraction", type=float, default=None, help="share of items that get repeats")
     p.add_argument("--template", default=None, help="judge prompt template name or YAML path")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print requests, tokens, estimated cost and minimum detectable effect; call no model")
     _add_judge_options(p)
 
 
 def _judge_options(a: argparse.Namespace) -> dict[str, Any]:
     return {"api_base": a.api_base, "temperature": a.temperature, "max_tokens": a.max_tokens,
             "concurrency": a.concurrency, "device": a.device, "dtype": a.dtype, "batch_size": a.batch_size,
-            "mode": a.mode, "max_new_tokens": a.max_new_tokens}
+            "mode": a.mode, "max_new_tokens": a.max_new_tokens, "client": a.client, "batch": a.batch,
+            "db": getattr(a, "db", None)}
 
 
 def _fmt(x: Any) -> str:
@@ -66,6 +69,16 @@ def _cmd_eval(a: argparse.Namespace) -> int:
         from judgekit.analysis.icai.cli import cmd_icai
 
         return cmd_icai(a)
+    probes = [p.strip() for p in a.probes.split(",") if p.strip()] if a.probes else None
+    if a.dry_run:
+        from judgekit.dryrun import dry_run_suite, format_dry_run
+
+        print(format_dry_run(dry_run_suite(
+            a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit, kind=a.kind,
+            db=a.db, seed=a.seed, repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
+            probes=probes, mitigations=a.mitigations, judge_options={**_judge_options(a), "batch": False},
+            batch=a.batch)))
+        return 0
 
     res = api.evaluate(a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit,
                        kind=a.kind, db=a.db, seed=a.seed, out=a.out, make_report=not a.no_report,
@@ -73,7 +86,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
                        progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1",
                        judge_options=_judge_options(a),
                        mitigations=a.mitigations,
-                       probes=[p.strip() for p in a.probes.split(",") if p.strip()] if a.probes else None)
+                       probes=probes)
     s = res.stats
     resumed = f" (resumed: {s.n_done_before} already done)" if s.resumed else ""
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
@@ -105,7 +118,12 @@ def _cmd_judge(a: argparse.Namespace) -> int:
 
 def _add_judge_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("judge options")
-    g.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server")
+    g.add_argument("--api-base", default=None,
+                   help="base URL of an OpenAI-compatible server; several comma-separated URLs are load-balanced")
+    g.add_argument("--client", choices=("auto", "litellm"), default="auto",
+                   help="client for openai/ and hosted_vllm/ models (default: the lean built-in client)")
+    g.add_argument("--batch", action="store_true",
+                   help="use the provider's batch API (OpenAI, Anthropic): half price, results within 24 h")
     g.add_argument("--temperature", type=float, default=None)
     g.add_argument("--max-tokens", type=int, default=None)
     g.add_argument("--concurrency", type=int, default=None, help="parallel API requests")

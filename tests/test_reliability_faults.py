@@ -27,6 +27,7 @@ from fake_openai import Action, FakeOpenAI, delayed, empty, fault, refusal, repl
 
 from judgekit.cli import main
 from judgekit.judges.api import LiteLLMJudge, _litellm
+from judgekit.judges.openai_compat import OpenAICompatJudge
 
 N_ITEMS = 16
 _Q = re.compile(r"question (\d+)\?")
@@ -79,13 +80,19 @@ def _import_litellm() -> None:
     _litellm()
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+CLIENT = {"name": "auto"}
+
+
+@pytest.fixture(params=["auto", "litellm"])
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """Both API clients: the lean OpenAI-compatible one (auto for openai/) and litellm."""
+    monkeypatch.setitem(CLIENT, "name", request.param)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-reliability-0000000000")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(LiteLLMJudge, "retry_base_s", 0.05)
-    monkeypatch.setattr(LiteLLMJudge, "retry_cap_s", 0.2)
-    monkeypatch.setitem(LiteLLMJudge.__init__.__kwdefaults__, "timeout_s", 0.5)
+    for cls in (LiteLLMJudge, OpenAICompatJudge):
+        monkeypatch.setattr(cls, "retry_base_s", 0.05)
+        monkeypatch.setattr(cls, "retry_cap_s", 0.2)
+        monkeypatch.setitem(cls.__init__.__kwdefaults__, "timeout_s", 0.5)
     pd.DataFrame({"prompt": [f"Answer question {i}?" for i in range(N_ITEMS)],
                   "response_a": [f"Right answer {i}." for i in range(N_ITEMS)],
                   "response_b": [f"Wrong answer {i}." for i in range(N_ITEMS)],
@@ -96,7 +103,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _eval(tmp: Path, server: FakeOpenAI, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     rc = main(["eval", "--judge", "openai/flaky", "--api-base", server.base_url, "--data",
-               str(tmp / "pairs.jsonl"), "--db", str(tmp / "j.duckdb"), "--no-report", "--concurrency", "4"])
+               str(tmp / "pairs.jsonl"), "--db", str(tmp / "j.duckdb"), "--no-report", "--concurrency", "4",
+               "--client", CLIENT["name"]])
     out, err = capsys.readouterr()
     return rc, out, err
 
@@ -185,7 +193,8 @@ def test_every_fault_kind_is_retried_or_recorded_and_a_rerun_finishes(env: Path,
 def test_provider_going_down_midway_stops_cleanly_and_resumes(env: Path, capsys,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """After 10 answers every connection is reset: the run ends with errors, keeps what it got, and resumes."""
-    monkeypatch.setitem(LiteLLMJudge.__init__.__kwdefaults__, "max_retries", 2)
+    for cls in (LiteLLMJudge, OpenAICompatJudge):
+        monkeypatch.setitem(cls.__init__.__kwdefaults__, "max_retries", 2)
     state = {"answered": 0, "down": True}
     lock = threading.Lock()
 

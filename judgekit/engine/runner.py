@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import sys
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -139,7 +140,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
         run_id = store.find_resumable(fingerprint)
         resumed = run_id is not None
         if run_id is None:
-            run_id = f"{started:%Y%m%d-%H%M%S}-{fingerprint[:6]}"
+            run_id = f"{started:%Y%m%d-%H%M%S}-{fingerprint[:6]}{uuid.uuid4().hex[:4]}"
             store.create_run({"run_id": run_id, "suite": spec.suite, "judge": judge.spec, "dataset": spec.dataset,
                               "config": {**config, "decoding": judge.decoding, "judge_identity": identity},
                               "versions": package_versions(), "seed": spec.seed, "fingerprint": fingerprint,

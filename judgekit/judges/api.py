@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 
 from judgekit.judges import _retry
 from judgekit.judges.base import Judge, JudgeError
+from judgekit.judges.concurrency import AdaptiveLimiter, is_throttle
 from judgekit.judges.parse import parse_verdict
 from judgekit.types import JudgeOutput, JudgeRequest
 
@@ -163,6 +164,7 @@ class LiteLLMJudge(Judge):
         self.logprobs = bool(logprobs)
         self.extra = dict(extra or {})
         self.stochastic = self.temperature > 0
+        self.limiter: AdaptiveLimiter | None = None
         self._closed = False
 
     # -- protocol -----------------------------------------------------------------
@@ -220,10 +222,11 @@ class LiteLLMJudge(Judge):
 
     async def _run(self, requests: list[JudgeRequest], results: queue.Queue[tuple[str, Any]]) -> None:
         pending = iter(requests)
+        limiter = self.limiter = AdaptiveLimiter(self.concurrency)  # AIMD: halves on 429, +1 per window
 
         async def worker() -> None:
             for req in pending:  # shared iterator: each request goes to exactly one worker
-                out = await self._one(req)
+                out = await self._one(req, limiter)
                 results.put(("result", (req, out)))
 
         try:
@@ -258,14 +261,20 @@ class LiteLLMJudge(Judge):
         kw.update(self.extra)
         return kw
 
-    async def _one(self, req: JudgeRequest) -> JudgeOutput:
+    async def _one(self, req: JudgeRequest, limiter: AdaptiveLimiter) -> JudgeOutput:
         litellm = _litellm()
         kw = self._call_kwargs(req)
         attempt = 0
         while True:
             t0 = time.perf_counter()
             try:
-                resp = await litellm.acompletion(**kw)
+                async with limiter.slot() as slot:
+                    try:
+                        resp = await litellm.acompletion(**kw)
+                    except Exception as e:
+                        if is_throttle(_retry.status_of(e)):
+                            slot.throttled()
+                        raise
                 return self._output(resp, time.perf_counter() - t0)
             except asyncio.CancelledError:
                 raise

@@ -18,6 +18,11 @@ from judgekit.types import JudgeRequest, Trial
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 
+@lru_cache(maxsize=64)
+def _compile(source: str) -> jinja2.Template:
+    return _ENV.from_string(source)
+
+
 @dataclass(frozen=True)
 class PromptTemplate:
     name: str
@@ -36,10 +41,10 @@ class PromptTemplate:
             "preamble": trial.preamble,
         }
         msgs: list[dict[str, str]] = []
-        system = _ENV.from_string(self.system).render(ctx).strip()
+        system = _compile(self.system).render(ctx).strip()
         if system:
             msgs.append({"role": "system", "content": system})
-        msgs.append({"role": "user", "content": _ENV.from_string(self.user).render(ctx).strip()})
+        msgs.append({"role": "user", "content": _compile(self.user).render(ctx).strip()})
         return tuple(msgs)
 
 

@@ -5,8 +5,11 @@ Specs:
   ``hf/PATH_OR_ID``          a transformers causal LM; verdict from next-token probabilities
   ``rm/PATH_OR_ID``          a reward model (sequence classification); verdict from the score difference
   ``scripted/...``           a scripted judge with planted biases, for tests and demos
-  anything else              a litellm model string: ``openai/gpt-4o-mini``, ``anthropic/...``,
-                             ``hosted_vllm/...``, ``ollama/...`` (``--api-base`` for self-hosted servers)
+  ``openai/...``, ``hosted_vllm/...``  an OpenAI-compatible endpoint through a lean aiohttp client
+                             (``--api-base`` for self-hosted servers, several comma-separated URLs are
+                             load-balanced; ``client="litellm"`` forces litellm)
+  anything else              a litellm model string: ``anthropic/...``, ``ollama/...``, ...
+  with ``batch=True``        the provider's batch API (OpenAI, Anthropic): half price, asynchronous
 """
 
 from __future__ import annotations
@@ -47,6 +50,16 @@ def make_judge(spec: str | None = None, *, items: Sequence[Item] = (), seed: int
         from judgekit.judges.scripted import ScriptedJudge
 
         return ScriptedJudge(items, spec=spec, seed=seed)
+    if options.get("batch"):
+        from judgekit.batch import BatchJudge
+
+        return BatchJudge(spec, db=options.get("db") or "judgekit.duckdb",
+                          **_pick(options, ("api_base", "temperature", "max_tokens")))
+    if options.get("client") != "litellm" and spec.startswith(("openai/", "hosted_vllm/")):
+        # OpenAI-compatible endpoints get the lean aiohttp client (see benchmarks/README.md)
+        from judgekit.judges.openai_compat import OpenAICompatJudge
+
+        return OpenAICompatJudge(spec, **_pick(options, _API_OPTS))
     from judgekit.judges.api import LiteLLMJudge
 
     return LiteLLMJudge(spec, **_pick(options, _API_OPTS))

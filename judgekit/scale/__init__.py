@@ -1,0 +1,1 @@
+"""Scale-out runners on existing engines (Ray Data + vLLM). Optional extras."""
