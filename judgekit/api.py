@@ -74,7 +74,10 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
         trials = build_trials(spec, items, seed=seed, options=options)
         mits = parse_mitigations(mitigations)
         trials += [t for m in mits for t in apply_mitigation(trials, m)]
-        run_spec = RunSpec(suite=spec["name"], dataset=dataset, seed=seed, template=tmpl_name, probe_config=options)
+        # Everything that changes the set of trials is in the spec, so only an identical command resumes a run.
+        run_spec = RunSpec(suite=spec["name"], dataset=dataset, seed=seed, template=tmpl_name,
+                           probe_config={**options, "probes": list(spec["probes"]), "mitigations": mits,
+                                         "probe_options": spec["probe_options"]})
         config = {"probes": spec["probes"], "template": tmpl_name, "n_items": len(items), "limit": limit,
                   "split": split, "mapping": mapping, "data": data or spec["data"], "mitigations": mits,
                   **options}
@@ -83,8 +86,12 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     finally:
         if owned:
             j.close()
-    m = compute_metrics(spec, store.verdicts_frame(stats.run_id), seed=seed, mitigations=mits)
-    store.write_metrics(stats.run_id, spec["name"], m)
+    source = _identical_finished_run(store, stats)
+    if source:  # every verdict came from the cache of an identical run: its metrics are these metrics
+        store.copy_metrics(source, stats.run_id)
+    else:
+        m = compute_metrics(spec, store.metrics_frame(stats.run_id), seed=seed, mitigations=mits)
+        store.write_metrics(stats.run_id, spec["name"], m)
     if spec.get("analysis") == "profile":
         from judgekit.analysis.profile.run import run_profile
 
@@ -151,6 +158,17 @@ def load_suite_items(spec: dict[str, Any], *, data: str | None = None, mapping: 
             items.append(it)
     names = [s if s.startswith("hf://") else Path(resolve_path(s)).name for s in sources]
     return items, "+".join(names)
+
+
+def _identical_finished_run(store: Store, stats: RunStats) -> str | None:
+    """A finished run with the same fingerprint and metrics, when this run was answered wholly from the cache."""
+    if stats.n_judged or stats.n_done_before or stats.n_cached != stats.n_trials:
+        return None
+    df = store.query("SELECT r.run_id FROM runs r WHERE r.fingerprint = "
+                     "(SELECT fingerprint FROM runs WHERE run_id = ?) AND r.run_id <> ? AND r.status = 'finished' "
+                     "AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id) "
+                     "ORDER BY r.started_at DESC LIMIT 1", [stats.run_id, stats.run_id])
+    return None if df.empty else str(df.iloc[0]["run_id"])
 
 
 def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,

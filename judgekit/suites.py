@@ -70,6 +70,8 @@ def build_trials(suite: dict[str, Any], items: list[Item], *, seed: int, options
 def expand_cues(verdicts: pd.DataFrame) -> pd.DataFrame:
     """Add ``cue_target``, ``template`` and ``placement`` columns from the trials' cue JSON."""
     df = verdicts.copy()
+    if "cue_target" in df and "cue" not in df:  # already expanded (Store.metrics_frame)
+        return df
     parsed = [json.loads(c) if isinstance(c, str) and c else {} for c in df.get("cue", pd.Series(dtype=str))]
     df["cue_target"] = [c.get("target") for c in parsed]
     df["template"] = [c.get("template") for c in parsed]

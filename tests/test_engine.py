@@ -5,6 +5,7 @@ import sys
 import time
 
 import duckdb
+import pandas as pd
 import pytest
 
 from judgekit import api
@@ -38,6 +39,15 @@ def test_end_to_end_planted_bias_and_cache(tmp_path, fact_file):
     assert list(v1.sort_values("trial_id").choice) == list(v2.sort_values("trial_id").choice)
     runs = api.runs(db)
     assert set(runs.status) == {"finished"} and len(runs) == 2
+    # the rerun's metrics are the first run's (same verdicts, same seed), copied rather than recomputed
+    cols = ["metric", "subset", "estimate", "ci_low", "ci_high", "n"]
+    m1 = res.metrics[cols].sort_values(["metric", "subset"]).reset_index(drop=True)
+    m2 = res2.metrics[cols].sort_values(["metric", "subset"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(m1, m2)
+    # a different design (mitigations) is a different run: nothing is resumed or copied across
+    res3 = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, mitigations="swap",
+                        make_report=False, progress=False)
+    assert not res3.stats.resumed and res3.metrics.metric.str.startswith("mitigation_").any()
 
 
 def test_parse_failures_are_never_scored(tmp_path, fact_file):

@@ -80,7 +80,10 @@ def length_preference(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, al
             d[col] = None
     d = dedupe(d)
     d = d[(d["condition"] == CONTROL) & (d["repeat"] == 0) & (d["status"] == "valid")]
-    la, lb = _lengths(d["response_a"]), _lengths(d["response_b"])
+    if "response_a_len" in d and "response_b_len" in d:  # lengths precomputed by the store (no texts loaded)
+        la, lb = (d[c].fillna(0).to_numpy(dtype=float) for c in ("response_a_len", "response_b_len"))
+    else:
+        la, lb = _lengths(d["response_a"]), _lengths(d["response_b"])
     lo, hi = np.minimum(la, lb), np.maximum(la, lb)
     with np.errstate(divide="ignore", invalid="ignore"):
         differ = (lo > 0) & (hi / np.where(lo > 0, lo, 1.0) > MIN_RATIO)

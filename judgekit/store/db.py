@@ -172,6 +172,27 @@ class Store:
                 "SELECT * FROM verdicts WHERE choice <> 'error' AND request_key IN (SELECT request_key FROM _keys) "
                 "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1").df()
 
+    def metrics_frame(self, run_id: str) -> pd.DataFrame:
+        """What the statistics need, without the texts (response lengths instead): bounded memory."""
+        return self.query("""
+            SELECT v.run_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
+                   i.label, i.kind, i.category, v.choice, v.chosen, v.correct, v.p_a, v.p_b,
+                   json_extract_string(t.cue, '$.target') AS cue_target,
+                   json_extract_string(t.cue, '$.template') AS template,
+                   json_extract_string(t.cue, '$.placement') AS placement,
+                   length(i.response_a) AS response_a_len, length(i.response_b) AS response_b_len,
+                   v.input_tokens, v.output_tokens, v.cost_usd
+            FROM verdicts v
+            JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
+            JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
+            WHERE v.run_id = ?""", [run_id])
+
+    def copy_metrics(self, source_run: str, target_run: str) -> None:
+        with self.connect(timeout_s=max(self.lock_timeout_s, 120)) as con:
+            con.execute("DELETE FROM metrics WHERE run_id = ?", [target_run])
+            con.execute("INSERT INTO metrics SELECT ? AS run_id, * EXCLUDE (run_id) FROM metrics WHERE run_id = ?",
+                        [target_run, source_run])
+
     def verdicts_frame(self, run_id: str) -> pd.DataFrame:
         return self.query('SELECT * FROM verdicts_full WHERE run_id = ? ORDER BY item_id, probe, condition, '
                           '"order", repeat', [run_id])
