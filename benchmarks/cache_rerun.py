@@ -35,22 +35,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--suite", default="bias")
     ap.add_argument("--delay", type=float, default=0.01, help="seconds per model call (default 0.01)")
-    ap.add_argument("--memoize-templates", action="store_true",
-                    help="compile each prompt template once (the proposed fix in judgekit/judges/prompt.py)")
     a = ap.parse_args()
-    if a.memoize_templates:
-        import functools
-
-        from judgekit.judges import prompt
-
-        prompt._ENV.from_string = functools.lru_cache(maxsize=64)(prompt._ENV.from_string)  # type: ignore
     spec_text = f"scripted/first=0.3,delay={a.delay:g}"
     items, _ = load_suite_items(load_suite(a.suite))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
         t1, e1, calls1, _ = run(a.suite, spec_text, db, items)
         t2, e2, calls2, cached2 = run(a.suite, spec_text, db, items)
-    print(f"suite {a.suite}, {spec_text}" + (", templates memoized" if a.memoize_templates else ""))
+    print(f"suite {a.suite}, {spec_text}")
     print(f"first run:  {t1:6.2f} s total ({e1:6.2f} s engine, {t1 - e1:5.2f} s metrics), {calls1} model calls")
     print(f"second run: {t2:6.2f} s total ({e2:6.2f} s engine, {t2 - e2:5.2f} s metrics), {calls2} model calls, "
           f"{cached2} verdicts from cache")

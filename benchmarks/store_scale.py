@@ -6,7 +6,7 @@
 Synthetic items (gold known) go through the real bias-suite probes to make trials; a seeded rule
 with a planted position prior answers them (no model). Items, trials and verdicts are written
 through ``Store`` (verdicts in chunks, the engine's write path), read back through the
-``verdicts_full`` view and passed to ``compute_metrics`` for the bias suite (position, the five cue
+``metrics_frame`` (text-free) and passed to ``compute_metrics`` for the bias suite (position, the five cue
 probes, bootstrap intervals, McNemar, the cluster-robust model). Time per phase and the peak RSS
 of the process (``ru_maxrss``) are printed.
 """
@@ -98,9 +98,9 @@ def main() -> None:
               f"({len(trials) / t_write:,.0f}/s), file {size:.0f} MB, peak RSS {peak_mb():.0f} MB")
 
         t = time.perf_counter()
-        df = store.verdicts_frame(run_id)
+        df = store.metrics_frame(run_id)  # the text-free frame the statistics use
         t_read = time.perf_counter() - t
-        print(f"read verdicts_full: {t_read:.1f} s, frame {df.memory_usage(deep=True).sum() / 1e6:.0f} MB, "
+        print(f"read metrics frame: {t_read:.1f} s, frame {df.memory_usage(deep=True).sum() / 1e6:.0f} MB, "
               f"peak RSS {peak_mb():.0f} MB")
         t = time.perf_counter()
         m = compute_metrics(spec, df, seed=0)
