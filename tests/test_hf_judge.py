@@ -142,6 +142,12 @@ def test_logprobs_mode_valid_and_padding_invariant(lm_dir):
     assert len({round(batched[r.key].p_a, 6) for r in reqs}) > 1, "model too flat to detect padding bugs"
 
 
+def test_batched_tokenization_matches_one_by_one(lm_dir):
+    judge = HFJudge(str(lm_dir), batch_size=4)
+    reqs = _requests(6)
+    assert judge.encode_requests(reqs) == [judge.encode_request(r) for r in reqs]
+
+
 def test_identity_stable_and_dtype_sensitive(lm_dir):
     a = HFJudge(str(lm_dir), batch_size=2)
     b = HFJudge(str(lm_dir), batch_size=5, device="cpu")

@@ -255,8 +255,15 @@ class HFJudge(Judge):
         text = render_prompt(self.tokenizer, request.messages, add_generation_prompt=True)
         return encode(self.tokenizer, text, self.templated)
 
+    def encode_requests(self, requests: Sequence[JudgeRequest]) -> list[list[int]]:
+        """Token ids of every request, tokenized in one batched call (the fast tokenizer's batch path)."""
+        if not requests:
+            return []
+        texts = [render_prompt(self.tokenizer, r.messages, add_generation_prompt=True) for r in requests]
+        return [list(ids) for ids in self.tokenizer(texts, add_special_tokens=not self.templated)["input_ids"]]
+
     def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
-        seqs = [self.encode_request(r) for r in requests]
+        seqs = self.encode_requests(requests)
         limit = None
         if self.max_len:
             limit = self.max_len - (self.max_new_tokens if self.mode == "generate" else 0)
