@@ -22,7 +22,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -95,6 +95,35 @@ def _get(obj: Any, name: str) -> Any:
     if isinstance(obj, dict):
         return obj.get(name)
     return getattr(obj, name, None)
+
+
+def stream_results(start: Callable[[queue.Queue[tuple[str, Any]]], Coroutine[Any, Any, None]]
+                   ) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
+    """Run ``start(results)`` on the shared loop and yield each result as its worker puts it.
+
+    Workers put ``("result", (request, output))``, ``("auth", message)`` on a rejected key (raised
+    as :class:`JudgeError` after the results already in), ``("crash", error)`` and ``("done", None)``.
+    Stopping early (the caller breaks, or an error is raised) cancels the work still in flight.
+    """
+    results: queue.Queue[tuple[str, Any]] = queue.Queue()
+    future = asyncio.run_coroutine_threadsafe(start(results), _event_loop())
+    auth_error: str | None = None
+    try:
+        while True:
+            kind, payload = results.get()
+            if kind == "result":
+                yield payload
+            elif kind == "auth":
+                auth_error = payload
+            elif kind == "crash":
+                raise JudgeError(_redact(f"API judge failed: {payload}")) from None
+            elif kind == "done":
+                break
+        if auth_error is not None:
+            raise JudgeError(auth_error)
+    finally:
+        if not future.done():
+            future.cancel()
 
 
 def letter_probs(resp: Any) -> tuple[float | None, float | None]:
@@ -194,26 +223,7 @@ class LiteLLMJudge(Judge):
         if not requests:
             return
         _litellm()
-        results: queue.Queue[tuple[str, Any]] = queue.Queue()
-        future = asyncio.run_coroutine_threadsafe(self._run(requests, results), _event_loop())
-        auth_error: str | None = None
-        try:
-            while True:
-                kind, payload = results.get()
-                if kind == "result":
-                    yield payload
-                elif kind == "auth":
-                    auth_error = payload
-                elif kind == "crash":
-                    raise JudgeError(_redact(f"API judge failed: {payload}")) from None
-                elif kind == "done":
-                    break
-            if auth_error is not None:
-                raise JudgeError(auth_error)
-        finally:
-            # Stops in-flight work when the caller stops early or an error is raised.
-            if not future.done():
-                future.cancel()
+        yield from stream_results(lambda results: self._run(requests, results))
 
     def close(self) -> None:
         self._closed = True

@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Any
 
 from judgekit.judges import _retry
-from judgekit.judges.api import _event_loop, _litellm, _load_dotenv, is_local_url, letter_probs
+from judgekit.judges.api import _event_loop, _litellm, _load_dotenv, is_local_url, letter_probs, stream_results
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle, limit_for, provider_of
 from judgekit.judges.parse import parse_verdict
@@ -195,25 +195,7 @@ class OpenAICompatJudge(Judge):
         if not len(requests):
             return
         prices = self.prices()
-        results: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        future = asyncio.run_coroutine_threadsafe(self._run(requests, results, prices), _event_loop())
-        auth_error: str | None = None
-        try:
-            while True:
-                kind, payload = results.get()
-                if kind == "result":
-                    yield payload
-                elif kind == "auth":
-                    auth_error = payload
-                elif kind == "crash":
-                    raise JudgeError(_retry.redact(f"API judge failed: {payload}")) from None
-                elif kind == "done":
-                    break
-            if auth_error is not None:
-                raise JudgeError(auth_error)
-        finally:
-            if not future.done():
-                future.cancel()
+        yield from stream_results(lambda results: self._run(requests, results, prices))
 
     def close(self) -> None:
         self._closed = True
@@ -246,7 +228,7 @@ class OpenAICompatJudge(Judge):
                                                   timeout=aiohttp.ClientTimeout(total=self.timeout_s))
         return self._session
 
-    async def _run(self, requests: Sequence[JudgeRequest], results: queue.SimpleQueue[tuple[str, Any]],
+    async def _run(self, requests: Sequence[JudgeRequest], results: queue.Queue[tuple[str, Any]],
                    prices: tuple[float, float] | None) -> None:
         session = await self._session_for_loop()
         self.limiter = limiter = AdaptiveLimiter(self.limit.max_concurrency, rpm=self.limit.rpm)
