@@ -67,7 +67,7 @@ def is_rate(metric: str, estimate: float, low: float, high: float) -> bool:
 def script_safe_json(obj: Any) -> str:
     """JSON that is safe inside an HTML ``<script>`` element.
 
-    ``<``, ``>`` and ``&`` only occur inside JSON strings, where their ``\\uXXXX``
+    ``<``, ``>`` and ``&`` only occur inside JSON strings, where their ``\\u003c``-style
     escapes mean the same thing; U+2028/2029 are escaped for old JS parsers.
     """
     text = json.dumps(obj, cls=PlotlyJSONEncoder, separators=(",", ":"))
