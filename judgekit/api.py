@@ -35,6 +35,8 @@ class EvalResult:
     stats: RunStats
     metrics: pd.DataFrame
     report_path: Path | None
+    #: results of an analysis suite (``profile``): the dict :func:`run_profile` returns
+    analysis: dict[str, Any] | None = None
 
 
 def evaluate(suite: str = "position", *, judge: str | None = None, data: str | None = None,
@@ -92,16 +94,17 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     else:
         m = compute_metrics(spec, store.metrics_frame(stats.run_id), seed=seed, mitigations=mits)
         store.write_metrics(stats.run_id, spec["name"], m)
+    analysis = None
     if spec.get("analysis") == "profile":
         from judgekit.analysis.profile.run import run_profile
 
         d = spec["defaults"]
-        run_profile(data=data or str(spec["data"]), items=items, db=db, judges=(j.spec,), mapping=mapping,
+        analysis = run_profile(data=data or str(spec["data"]), items=items, db=db, judges=(j.spec,), mapping=mapping,
                     judge_options=judge_options, extractor=d.get("extractor"), factors=d.get("factors"),
                     seed=seed, progress=progress, n_boot=int(d.get("n_boot", 2000)),
                     top_k=int(d.get("top_k", 3)), run_missing=False, use_gold=bool(d.get("use_gold", True)))
     path = report(stats.run_id, db=db, out=out) if make_report else None
-    return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path)
+    return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path, analysis)
 
 
 def dry_run(suite: str = "position", **kwargs: Any) -> dict[str, Any]:

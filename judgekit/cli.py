@@ -61,6 +61,18 @@ def _print_metrics(m: Any) -> None:
         print(f"  {r['probe']:<10} {r['metric']:<24} {_fmt(r['estimate']):>7} {ci:<18} n={r['n']}{pv}")
 
 
+def _print_profile(analysis: dict[str, Any]) -> None:
+    """Factor influence tau(f) side by side: the human labels and each judge."""
+    inf = analysis.get("influence")
+    if inf is None or len(inf) == 0:
+        return
+    print("factor influence tau(f) = (C - D) / (C + D), 95% bootstrap interval:")
+    for factor, rows in inf.groupby("factor", sort=False):
+        cells = [f"{r.annotator}: {_fmt(r.estimate)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+                 for r in rows.itertuples()]
+        print(f"  {factor:<14} " + "   ".join(cells))
+
+
 def _cmd_eval(a: argparse.Namespace) -> int:
     from judgekit import api
     from judgekit.analysis.icai.run import is_icai_suite
@@ -92,6 +104,8 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
           f"{s.n_cached} from cache, {s.n_errors} errors, {s.seconds:.1f} s")
     _print_metrics(res.metrics)
+    if res.analysis is not None:
+        _print_profile(res.analysis)
     print(f"database: {a.db}")
     if res.report_path:
         print(f"report:   {res.report_path}")

@@ -187,3 +187,15 @@ def test_length_controlled_win_rate_through_run_profile(tmp_path):
     v = lc.loc[("verbose", "lc_win_rate")]
     assert v["ci_low"] <= 0.5 <= v["ci_high"] and abs(v["estimate"] - 0.5) < 0.08
     assert lc.loc[("base", "lc_win_rate"), "ci_low"] <= 0.5 <= lc.loc[("base", "lc_win_rate"), "ci_high"]
+
+
+def test_eval_profile_suite_prints_factor_influence(tmp_path, capsys):
+    from judgekit.cli import main
+
+    rc = main(["eval", "--suite", "profile", "--judge", "scripted/longer=0.6", "--db", str(tmp_path / "p.duckdb"),
+               "--no-report"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "factor influence tau(f)" in out
+    length = next(line for line in out.splitlines() if line.strip().startswith("length "))
+    assert "human:" in length and "scripted/longer=0.6:" in length
