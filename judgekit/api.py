@@ -180,7 +180,7 @@ def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str |
     from judgekit.report import build_report
 
     store = Store(db, create=False)
-    run_id = run_id or _latest_run(store)
+    run_id = run_id or latest_run(store)
     sections = list(extra_sections or ())
     from judgekit.report.mitigation import mitigation_section_html
 
@@ -206,10 +206,11 @@ def card(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> dict[str, An
     """The bias card of a run (the newest when ``run_id`` is None): a JSON-serialisable dict."""
     from judgekit.card import bias_card
 
-    return bias_card(db, run_id or _latest_run(Store(db, create=False)))
+    return bias_card(db, run_id or latest_run(Store(db, create=False)))
 
 
-def _latest_run(store: Store) -> str:
+def latest_run(store: Store) -> str:
+    """The id of the newest run in ``store``; a clear error when it holds none."""
     df = store.runs()
     if df.empty:
         raise ValueError(f"{store.path} holds no runs yet")
@@ -224,10 +225,10 @@ def runs(db: str | Path = DEFAULT_DB) -> pd.DataFrame:
 def verdicts(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFrame:
     """Every verdict of a run with its trial and item joined (the ``verdicts_full`` view)."""
     store = Store(db, create=False)
-    return store.verdicts_frame(run_id or _latest_run(store))
+    return store.verdicts_frame(run_id or latest_run(store))
 
 
 def metrics(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFrame:
     """The metrics table of a run: estimate, 95% interval, p-value and n per metric."""
     store = Store(db, create=False)
-    return store.metrics(run_id or _latest_run(store))
+    return store.metrics(run_id or latest_run(store))

@@ -167,7 +167,7 @@ def _cmd_card(a: argparse.Namespace) -> int:
     from judgekit import api
     from judgekit.card import write_card
 
-    run_id = a.run_id or api.runs(a.db).sort_values("started_at").iloc[-1]["run_id"]
+    run_id = a.run_id or api.latest_run(api.Store(a.db, create=False))
     text = write_card(a.db, run_id, a.out)
     print(a.out or text)
     return 0

@@ -71,16 +71,12 @@ def _slim_metrics(store: Store, run: dict[str, Any]) -> pd.DataFrame:
     """Metrics computed from slim verdict columns, for a run whose metrics were never written."""
     from judgekit.suites import compute_metrics, load_suite
 
-    v = store.query("""
-        SELECT t.item_id, t.probe, t.condition, t."order", t.repeat, i.label, i.kind, v.choice, v.chosen,
-               v.correct, v.p_a, v.p_b, json_object('target', json_extract_string(t.cue, '$.target'),
-               'template', json_extract_string(t.cue, '$.template'),
-               'placement', json_extract_string(t.cue, '$.placement'))::VARCHAR AS cue
-        FROM verdicts v JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
-        JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE v.run_id = ?""", [run["run_id"]])
+    v = store.metrics_frame(run["run_id"])
     if v.empty:
         return v
-    m = compute_metrics(load_suite(run["suite"]), v, seed=int(run.get("seed") or 0))
+    config = run.get("config") or {}
+    m = compute_metrics(load_suite(run["suite"], probes=config.get("probes")), v, seed=int(run.get("seed") or 0),
+                        mitigations=config.get("mitigations"))
     m.insert(0, "run_id", run["run_id"])
     return m
 
