@@ -18,11 +18,11 @@ from typing import Any
 import pandas as pd
 
 from judgekit.datasets.loaders import load_items, resolve_path
-from judgekit.engine.runner import RunSpec, execute
+from judgekit.engine.runner import execute
 from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
-from judgekit.mitigations import compose, parse_mitigations
-from judgekit.probes.position import position_trials
+from judgekit.mitigations import parse_mitigations
+from judgekit.plan import judge_suite, make_plan
 from judgekit.stats.mitigation import calibrate, swap_aggregate
 from judgekit.store.db import Store, now
 
@@ -64,17 +64,14 @@ def judge_pairs(data: str, *, judge: str | None = None, mitigations: str | list[
     """Judge every pair of ``data`` with ``mitigations``; returns one verdict per pair (original letters)."""
     mits = parse_mitigations(mitigations)
     items = load_items(data, mapping=mapping, split=split)
-    both = "swap" in mits or "calibrate" in mits
-    trials = compose(position_trials(items, seed=seed, orders=("AB", "BA") if both else ("AB",)), mits)
     owned = judge_obj is None
     j = judge_obj or make_judge(judge, items=items, seed=seed, **(judge_options or {}))
     store = Store(db)
     try:
-        template = load_template("pairwise")
-        spec = RunSpec(suite="judge", dataset=Path(resolve_path(data)).name, seed=seed, template="pairwise",
-                       probe_config={"mitigations": mits})
-        stats = execute(store, j, items, trials, spec, template, config={"mitigations": mits, "probes": ["position"]},
-                        progress=progress)
+        plan = make_plan(judge_suite(mits), items, Path(resolve_path(data)).name, seed=seed, stochastic=j.stochastic,
+                         mitigations=mits, mode="compose")
+        stats = execute(store, j, plan.items, plan.trials, plan.run_spec, load_template(plan.template),
+                        config=plan.config, progress=progress)
     finally:
         if owned:
             j.close()

@@ -33,6 +33,7 @@ from typing import Any
 
 from judgekit.judges.base import Judge
 from judgekit.judges.prompt import PromptTemplate, build_request, load_template
+from judgekit.plan import load_suite, load_suite_items, make_plan
 from judgekit.types import Item, JudgeRequest, Trial
 
 CHARS_PER_TOKEN = 4
@@ -196,23 +197,18 @@ def dry_run_suite(suite: str = "position", *, judge: str | None = None, data: st
                   repeats: int | None = None, repeat_fraction: float | None = None, template: str | None = None,
                   probes: list[str] | None = None, mitigations: str | list[str] | None = None,
                   judge_options: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
-    """:func:`dry_run` for the trials ``judgekit.api.evaluate`` would build with the same arguments."""
-    from judgekit.api import load_suite_items
+    """:func:`dry_run` of the plan ``judgekit.api.evaluate`` runs with the same arguments."""
     from judgekit.judges.registry import make_judge
-    from judgekit.mitigations import apply_mitigation, parse_mitigations
-    from judgekit.suites import build_trials, load_suite
 
     spec = load_suite(suite, probes=list(probes) if probes else None)
-    items, _ = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind, seed=seed)
+    if spec.kind == "icai":
+        raise ValueError(f"suite {spec.name!r} is an icai analysis; it prints its own cost estimate before any call")
+    items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
+                                      seed=seed)
     j = make_judge(judge, items=items, seed=seed, **(judge_options or {}))
     try:
-        n_rep = int(repeats if repeats is not None else spec["defaults"].get("repeats", 0))
-        frac = float(repeat_fraction if repeat_fraction is not None else spec["defaults"].get("repeat_fraction", 0))
-        if repeats is None and not j.stochastic:
-            n_rep = 0
-        trials = build_trials(spec, items, seed=seed, options={"repeats": n_rep,
-                                                                "repeat_fraction": frac if n_rep else 0.0})
-        trials += [t for m in parse_mitigations(mitigations) for t in apply_mitigation(trials, m)]
-        return dry_run(j, trials, items=items, template=template or spec["template"], db=db, seed=seed, **kwargs)
+        plan = make_plan(spec, items, dataset, seed=seed, stochastic=j.stochastic, repeats=repeats,
+                         repeat_fraction=repeat_fraction, template=template, mitigations=mitigations)
+        return dry_run(j, plan.trials, items=plan.items, template=plan.template, db=db, seed=seed, **kwargs)
     finally:
         j.close()

@@ -1,70 +1,16 @@
-"""Declarative suite definitions (``suites/NAME.yaml``): which probes, which data, which defaults."""
+"""The metrics of a suite's run. Suite files are read and validated by :mod:`judgekit.plan`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import yaml
 
-from judgekit.probes.attach import authority_trials, distraction_trials
-from judgekit.probes.bandwagon import bandwagon_trials
-from judgekit.probes.position import position_trials
-from judgekit.probes.reflection import reflection_trials
-from judgekit.probes.verbosity import verbosity_trials
-from judgekit.resources import suites_dir
-from judgekit.types import Item, Trial
+from judgekit.plan.spec import CUE_PROBES, PROBES, SuiteSpec, available_suites, load_suite
+from judgekit.plan.trials import build_trials
 
-ProbeFn = Callable[..., list[Trial]]
-
-PROBES: dict[str, ProbeFn] = {
-    "position": position_trials,
-    "bandwagon": bandwagon_trials,
-    "authority": authority_trials,
-    "verbosity": verbosity_trials,
-    "distraction": distraction_trials,
-    "reflection": reflection_trials,
-}
-CUE_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
-
-
-def available_suites() -> list[str]:
-    return sorted(p.stem for p in suites_dir().glob("*.yaml"))
-
-
-def load_suite(name_or_path: str, probes: list[str] | None = None) -> dict[str, Any]:
-    """Load a suite; ``probes`` narrows it to some of its probes (``--probes a,b``)."""
-    path = Path(name_or_path)
-    if path.suffix not in (".yaml", ".yml"):
-        path = suites_dir() / f"{name_or_path}.yaml"
-    if not path.is_file():
-        raise ValueError(f"unknown suite {name_or_path!r}; available: {', '.join(available_suites())}")
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    unknown = [p for p in spec.get("probes", []) if p not in PROBES]
-    if unknown or not spec.get("probes"):
-        raise ValueError(f"{path}: unknown or missing probes {unknown}; known: {', '.join(PROBES)}")
-    if probes:
-        bad = [p for p in probes if p not in spec["probes"]]
-        if bad:
-            raise ValueError(f"suite {path.stem!r} has no probe {', '.join(bad)}; it has {', '.join(spec['probes'])}")
-        spec["probes"] = [p for p in spec["probes"] if p in probes]
-    spec.setdefault("name", path.stem)
-    spec.setdefault("data", "facts")
-    spec.setdefault("template", "pairwise")
-    spec.setdefault("defaults", {})
-    spec.setdefault("probe_options", {})
-    return spec
-
-
-def build_trials(suite: dict[str, Any], items: list[Item], *, seed: int, options: dict[str, Any]) -> list[Trial]:
-    trials: list[Trial] = []
-    for probe in suite["probes"]:
-        extra = suite["probe_options"].get(probe, {}) or {}
-        trials.extend(PROBES[probe](items, seed=seed, **options, **extra))
-    return trials
+__all__ = ["CUE_PROBES", "PROBES", "SuiteSpec", "available_suites", "build_trials", "compute_metrics", "expand_cues",
+           "load_suite"]
 
 
 def expand_cues(verdicts: pd.DataFrame) -> pd.DataFrame:
@@ -79,7 +25,7 @@ def expand_cues(verdicts: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def compute_metrics(suite: dict[str, Any], verdicts: pd.DataFrame, *, seed: int = 0,
+def compute_metrics(suite: SuiteSpec, verdicts: pd.DataFrame, *, seed: int = 0,
                     mitigations: list[str] | None = None) -> pd.DataFrame:
     """Every metric of every probe in the suite, as one long table.
 
@@ -93,8 +39,8 @@ def compute_metrics(suite: dict[str, Any], verdicts: pd.DataFrame, *, seed: int 
         everything["mitigation"] = "none"
     df = everything[everything["mitigation"].fillna("none") == "none"]
     frames = []
-    cue_probes = [p for p in suite["probes"] if p in CUE_PROBES]
-    if "position" in suite["probes"]:
+    cue_probes = [p for p in suite.probes if p in CUE_PROBES]
+    if "position" in suite.probes:
         m = position_metrics(df[df["probe"] == "position"], seed=seed)
         m.insert(0, "probe", "position")
         frames.append(m)
@@ -103,7 +49,7 @@ def compute_metrics(suite: dict[str, Any], verdicts: pd.DataFrame, *, seed: int 
     if mitigations and len(mitigations) > 1:
         from judgekit.stats.mitigation import mitigation_metrics
 
-        frames.append(mitigation_metrics(everything, mitigations, list(suite["probes"]), seed=seed))
+        frames.append(mitigation_metrics(everything, mitigations, list(suite.probes), seed=seed))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if cue_probes and not out.empty:
         from judgekit.stats.model import add_adjusted_p

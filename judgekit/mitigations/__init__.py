@@ -9,6 +9,10 @@ Two kinds, declared in ``suites/mitigations/NAME.yaml``:
   ``swap`` (aggregate the two orders) and ``calibrate`` (remove the position prior). They cost
   no extra requests in an evaluation (the design already judges both orders); in production
   they double the requests.
+
+A mitigation file holds ``name``, ``kind`` and the keys of its kind (:data:`KEYS`); any other key
+is an error naming the file and the key. Settings written there are the ones used
+(:func:`mitigation_option`), e.g. ``folds`` of ``calibrate.yaml``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from judgekit.resources import suites_dir
 from judgekit.types import Trial
 
 NONE = "none"
+#: the keys a mitigation file may hold besides ``name`` and ``kind``, per kind
+KEYS: dict[str, tuple[str, ...]] = {"trial": ("system", "preamble", "followup"), "aggregate": ("folds",)}
 
 
 def available() -> list[str]:
@@ -37,10 +43,23 @@ def load_mitigation(name: str) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"unknown mitigation {name!r}; available: none, {', '.join(available())}")
     spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(spec, dict):
+        raise ValueError(f"{path}: a mitigation file must be a mapping of keys")
     spec.setdefault("name", path.stem)
-    if spec.get("kind") not in ("trial", "aggregate"):
+    kind = spec.get("kind")
+    if kind not in KEYS:
         raise ValueError(f"{path}: 'kind' must be 'trial' or 'aggregate'")
+    valid = ("name", "kind", *KEYS[kind])
+    for key in spec:
+        if key not in valid:
+            raise ValueError(f"{path}: unknown key {key!r} for a {kind} mitigation (valid: {', '.join(valid)})")
     return spec
+
+
+def mitigation_option(name: str, key: str, fallback: Any = None) -> Any:
+    """The setting ``key`` of mitigation ``name`` as its file writes it, else ``fallback``."""
+    value = load_mitigation(name).get(key)
+    return fallback if value is None else value
 
 
 def parse_mitigations(spec: str | Sequence[str] | None) -> list[str]:

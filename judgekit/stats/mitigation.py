@@ -84,8 +84,13 @@ def swap_aggregate(df: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_p", "_c", "_pk", "agg", "mean_p"])
 
 
-def calibrate(df: pd.DataFrame, *, folds: int = 5) -> pd.DataFrame | None:
-    """Verdicts of the ``calibrate`` mitigation, or None when the judge gave no probabilities."""
+def calibrate(df: pd.DataFrame, *, folds: int | None = None) -> pd.DataFrame | None:
+    """Verdicts of the ``calibrate`` mitigation, or None when the judge gave no probabilities.
+
+    ``folds`` defaults to the ``folds`` of ``suites/mitigations/calibrate.yaml``."""
+    from judgekit.mitigations import mitigation_option
+
+    folds = int(folds if folds is not None else mitigation_option("calibrate", "folds", 5))
     d = prepare(df, one_probe=False)
     d = d[d["status"] != "error"].copy()
     pf = _p_first(d).clip(1e-6, 1 - 1e-6)

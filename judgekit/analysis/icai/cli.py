@@ -17,8 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--map", dest="mapping", default=None, help="column mapping, e.g. prompt=instruction,label=pref")
     p.add_argument("--judge", default=None, help="model that proposes, votes and judges (smollm2 default, "
                                                  "hf/..., a litellm model, or scripted/icai for the demo)")
-    p.add_argument("--principles", type=int, default=5, help="at most this many principles (default 5)")
-    p.add_argument("--test-fraction", type=float, default=0.3)
+    p.add_argument("--principles", type=int, default=None,
+                   help="at most this many principles (default: principles_k of suites/icai.yaml)")
+    p.add_argument("--test-fraction", type=float, default=None,
+                   help="share of pairs held out (default: test_fraction of suites/icai.yaml)")
     p.add_argument("--embedder", default=None, help="minilm (default, offline) or litellm/<embedding model>")
     p.add_argument("--db", default="judgekit.duckdb")
     p.add_argument("--out", default="reports", help="folder for the constitution text file and the HTML page")
@@ -52,11 +54,12 @@ def _fmt(x: Any) -> str:
 
 def cmd_icai(a: argparse.Namespace) -> int:
     """Run the analysis and print the constitution. Works for ``judgekit icai`` and ``eval --suite icai``."""
-    from judgekit.analysis.icai.run import run_icai
+    from judgekit.analysis.icai.run import run_icai, suite_defaults
 
     res = run_icai(data=a.data, db=a.db, judge=a.judge, mapping=getattr(a, "mapping", None),
-                   principles_k=getattr(a, "principles", None) or 5, seed=a.seed,
-                   test_fraction=getattr(a, "test_fraction", None) or 0.3, judge_options=_judge_options(a),
+                   principles_k=getattr(a, "principles", None), seed=a.seed,
+                   test_fraction=getattr(a, "test_fraction", None), judge_options=_judge_options(a),
+                   options=suite_defaults(getattr(a, "suite", None) or "icai"),
                    out_dir=a.out, embedder=getattr(a, "embedder", None),
                    progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")
     print(f"constitution {res['icai_id']} ({res['n_train']} train / {res['n_test']} test pairs, "

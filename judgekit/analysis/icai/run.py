@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from judgekit.analysis.icai import cluster as cl
 from judgekit.analysis.icai.embed import DEFAULT_EMBEDDER, embed_texts
@@ -36,7 +35,8 @@ from judgekit.analysis.icai.store import save_icai
 from judgekit.analysis.icai.vote import collect_votes, vote_counts, vote_matrix, vote_prompt
 from judgekit.datasets import DatasetError, dataset_fingerprint, load_items
 from judgekit.judges.base import Judge
-from judgekit.resources import data_dir, suites_dir
+from judgekit.plan.spec import load_suite, suite_path
+from judgekit.resources import data_dir
 from judgekit.store.db import Store
 from judgekit.types import Item
 
@@ -46,20 +46,14 @@ MIN_PAIRS = 10
 JUDGE_DEFAULTS = {"mode": "generate", "max_new_tokens": 512, "max_tokens": 1024}
 
 
-def suite_defaults() -> dict[str, Any]:
-    """The ``defaults`` of ``suites/icai.yaml``."""
-    spec = yaml.safe_load((suites_dir() / "icai.yaml").read_text(encoding="utf-8")) or {}
-    return dict(spec.get("defaults") or {})
+def suite_defaults(suite: str = "icai") -> dict[str, Any]:
+    """The ``defaults`` of an icai suite file (``suites/icai.yaml`` unless named)."""
+    return dict(load_suite(suite).defaults)
 
 
 def is_icai_suite(name_or_path: str) -> bool:
-    """True when a suite name or YAML path declares ``analysis: icai``."""
-    path = Path(name_or_path)
-    if path.suffix not in (".yaml", ".yml"):
-        path = suites_dir() / f"{name_or_path}.yaml"
-    if not path.is_file():
-        return False
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("analysis") == "icai"
+    """True when a suite name or YAML path declares ``kind: icai``."""
+    return suite_path(name_or_path).is_file() and load_suite(name_or_path).kind == "icai"
 
 
 def _make_judge(judge: str | Judge | None, items: Sequence[Item], seed: int, options: dict[str, Any] | None) -> Judge:
@@ -124,18 +118,24 @@ def _icai_id(items: Sequence[Item], judge: Judge, cfg: dict[str, Any], data: str
 
 
 def run_icai(*, data: str | None = None, db: str | Path = "judgekit.duckdb", judge: str | Judge | None = None,
-             mapping: str | dict[str, str] | None = None, principles_k: int = 5, seed: int = 0,
-             test_fraction: float = 0.3, judge_options: dict[str, Any] | None = None, out_dir: str | Path = "reports",
-             progress: bool = True, options: dict[str, Any] | None = None,
+             mapping: str | dict[str, str] | None = None, principles_k: int | None = None, seed: int = 0,
+             test_fraction: float | None = None, judge_options: dict[str, Any] | None = None,
+             out_dir: str | Path = "reports", progress: bool = True, options: dict[str, Any] | None = None,
              embedder: str | Callable[[Sequence[str]], np.ndarray] | None = None) -> dict[str, Any]:
     """Compress a preference dataset into at most ``principles_k`` principles and test them.
 
-    ``options`` overrides the defaults in ``suites/icai.yaml``; ``embedder`` is ``minilm``,
+    ``options`` overrides the defaults in ``suites/icai.yaml``, and ``principles_k`` and
+    ``test_fraction``, when given, override both; ``embedder`` is ``minilm``,
     ``litellm/<model>`` or a function from texts to unit-length rows. Returns the constitution,
     the path of the text file it was written to, and every table of results.
     """
-    cfg = {**suite_defaults(), **(options or {}), "principles_k": int(principles_k), "seed": int(seed),
-           "test_fraction": float(test_fraction)}
+    cfg = {**suite_defaults(), **(options or {}), "seed": int(seed)}
+    for key, value, cast in (("principles_k", principles_k, int), ("test_fraction", test_fraction, float)):
+        if value is not None:
+            cfg[key] = value
+        if cfg.get(key) is None:
+            raise ValueError(f"icai: {key} is neither given nor set in the suite's defaults")
+        cfg[key] = cast(cfg[key])
     embed_name = embedder if isinstance(embedder, str) else cfg.get("embedder", DEFAULT_EMBEDDER)
     cfg["embedder"] = embed_name if embedder is None or isinstance(embedder, str) else getattr(
         embedder, "__name__", "custom")
@@ -190,9 +190,9 @@ def run_icai(*, data: str | None = None, db: str | Path = "judgekit.duckdb", jud
         v_train = vote_matrix(train_votes, [it.id for it in train], ids) if ids else np.zeros((len(train), 0))
         if cfg["selection"] == "rank":
             chosen, trace = rank_select(v_train, ids, dict(zip(train_m["principle_id"], train_m["strength"],
-                                                               strict=True)), pool, k=principles_k)
+                                                               strict=True)), pool, k=cfg["principles_k"])
         else:
-            chosen, trace = forward_select(v_train, y_train, ids, pool, k=principles_k,
+            chosen, trace = forward_select(v_train, y_train, ids, pool, k=cfg["principles_k"],
                                            min_gain=float(cfg["min_gain"]), folds=int(cfg["cv_folds"]), seed=seed)
         constitution = [texts[p] for p in chosen]
 

@@ -94,12 +94,12 @@ def cmd_import(a: argparse.Namespace) -> int:
 
 
 def cmd_profile(a: argparse.Namespace) -> int:
-    from judgekit.analysis.profile.run import run_profile
+    from judgekit import api
 
     opts = {"api_base": a.api_base, "temperature": a.temperature, "max_tokens": a.max_tokens,
             "concurrency": a.concurrency, "device": a.device, "dtype": a.dtype, "batch_size": a.batch_size}
     factors = [f.strip() for f in a.factors.split(",") if f.strip()] if a.factors else None
-    res = run_profile(data=a.data, db=a.db, judges=tuple(a.judge), mapping=a.mapping, judge_options=opts,
+    res = api.profile(data=a.data, db=a.db, judges=tuple(a.judge), mapping=a.mapping, judge_options=opts,
                       extractor=a.extractor, factors=factors, seed=a.seed, split=a.split, limit=a.limit,
                       n_boot=a.n_boot, top_k=a.top_k, use_gold=not a.no_gold,
                       progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")

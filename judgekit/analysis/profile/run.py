@@ -114,19 +114,6 @@ def gather_judgments(store: Store, items: Sequence[Item], judges: Sequence[str],
     return out, run_ids
 
 
-def _run_missing_judges(store: Store, items: Sequence[Item], judges: Sequence[str], data: str,
-                        mapping: Any, judge_options: dict[str, Any] | None, seed: int, progress: bool) -> None:
-    """Judge the pairs (both orders) with every requested judge that has no verdicts on them yet."""
-    from judgekit import api
-
-    have, _ = gather_judgments(store, items, judges, use_gold=False)
-    for spec in judges:
-        if spec not in set(have["annotator"]):
-            log.info("profile: judging %d pairs with %s", len(items), spec)
-            api.evaluate("position", judge=spec, data=data, mapping=mapping, db=store.path, seed=seed,
-                         make_report=False, progress=progress, judge_options=judge_options)
-
-
 def _battles(j: pd.DataFrame, side: pd.DataFrame, items: Sequence[Item]) -> pd.DataFrame:
     vals = side.set_index(["pair_id", "side"])
     models = {it.id: _model_names(it) for it in items}
@@ -206,13 +193,12 @@ def run_profile(*, data: str, db: str | Path, judges: Sequence[str] = (), mappin
                 judge_options: dict[str, Any] | None = None, extractor: str | Judge | None = None,
                 factors: Sequence[str] | None = None, seed: int = 0, progress: bool = True,
                 split: str = "train", limit: int | None = None, n_boot: int = 2000, top_k: int = 3,
-                run_missing: bool = True, use_gold: bool = True, items: Sequence[Item] | None = None
-                ) -> dict[str, Any]:
+                use_gold: bool = True, items: Sequence[Item] | None = None) -> dict[str, Any]:
     """Profile human and judge preferences on ``data``; see the module docstring and docs/profile.md.
 
-    ``judges``: judge specs whose unperturbed verdicts on these pairs are read from the store;
-    with ``run_missing`` a judge without any is first run on the pairs (position suite, both
-    orders). No ``judges`` means every judge with verdicts on these pairs. ``items`` replaces
+    ``judges``: judge specs whose unperturbed verdicts on these pairs are read from the store
+    (this function judges nothing; :func:`judgekit.api.profile` first runs the judges that have no
+    verdicts yet). No ``judges`` means every judge with verdicts on these pairs. ``items`` replaces
     loading ``data`` (already loaded pairs; ``data`` then only names them). ``extractor``: a judge
     spec or :class:`Judge` that measures the LLM factors. Returns the analysis id, the tables
     (``influence``, ``alignment``, ``joint``, ``length_control``, ``style_bt``, ``results``),
@@ -235,8 +221,6 @@ def run_profile(*, data: str, db: str | Path, judges: Sequence[str] = (), mappin
     finally:
         if owned and ext is not None:
             ext.close()
-    if judges and run_missing:
-        _run_missing_judges(store, items, judges, data, mapping, judge_options, seed, progress)
     judgments, run_ids = gather_judgments(store, items, judges, use_gold=use_gold)
     if judgments.empty:
         raise ValueError(f"{data}: no human labels or judge verdicts on these pairs; give gold labels, "
