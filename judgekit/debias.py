@@ -25,6 +25,7 @@ from judgekit.mitigations import parse_mitigations
 from judgekit.plan import judge_suite, make_plan
 from judgekit.stats.mitigation import calibrate, swap_aggregate
 from judgekit.store.db import Store, now
+from judgekit.types import original_p_a_col
 
 OUTPUT_COLUMNS = ["item_id", "verdict", "p_a", "p_b", "mitigations", "verdict_ab", "verdict_ba", "input_tokens",
                   "output_tokens", "cost_usd", "run_id"]
@@ -43,7 +44,7 @@ def _final(verdicts: pd.DataFrame, mits: list[str]) -> pd.DataFrame:
         v = swap_aggregate(v)
     one = v.sort_values("order").drop_duplicates("item_id", keep="first")  # AB row carries the verdict
     by_order = raw.pivot_table(index="item_id", columns="order", values="chosen", aggfunc="first")
-    p_orig_a = one["p_a"].where(one["order"] == "AB", one["p_b"])
+    p_orig_a = original_p_a_col(one["p_a"] / (one["p_a"] + one["p_b"]), one["order"])
     out = pd.DataFrame({
         "item_id": one["item_id"].to_numpy(),
         "verdict": one["chosen"].fillna("invalid").to_numpy(),

@@ -12,12 +12,29 @@ Reading this file tells you how judgekit fits together:
   not read a chat prompt (reward models) need. Its ``key`` is the cache key.
 * A :class:`JudgeOutput` is what the judge said, in *presented* positions: "A"
   means the response shown first.
+
+Two letter systems, and the one place that maps between them (the end of this file):
+
+* a **presented** letter names a position in the prompt: "A" is the response shown first.
+  ``JudgeOutput.choice``, the ``choice`` column of ``verdicts`` and ``Trial.gold_position`` are
+  presented letters;
+* an **original** letter names a response of the item: "A" is ``Item.response_a``.
+  ``Item.label``, the ``chosen`` column of ``verdicts``, a cue's ``target`` and every verdict a
+  user reads are original letters.
+
+``order`` says how they relate: "AB" shows ``response_a`` first (the letters agree), "BA" shows
+``response_b`` first (A and B trade places, a tie stays a tie). Use :func:`presented_to_original`,
+:func:`original_to_presented`, :func:`score_against_gold` and their column forms; never swap
+letters by hand.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Label = Literal["A", "B", "tie"]
 Kind = Literal["fact", "preference"]
@@ -108,3 +125,72 @@ class JudgeOutput:
     @property
     def ok(self) -> bool:
         return self.choice != "error"
+
+
+# ---------------------------------------------------------------------------------------------
+# The letter mapping (see the module docstring): presented <-> original, and scoring against gold.
+
+_TRADE = {"A": "B", "B": "A", "tie": "tie"}
+
+
+def presented_to_original(letter: str | None, order: str) -> str | None:
+    """The original letter of the response the judge picked at presented position ``letter``.
+
+    None for anything that is not a verdict ("invalid", "error", None)."""
+    if letter not in _TRADE:
+        return None
+    return letter if order == "AB" else _TRADE[letter]
+
+
+def original_to_presented(letter: str | None, order: str) -> str | None:
+    """The presented position of original response ``letter`` in ``order`` (None when not a letter)."""
+    if letter not in _TRADE:
+        return None
+    return letter if order == "AB" else _TRADE[letter]
+
+
+def shown_first(original: str | None, order: str) -> bool:
+    """True when original response ``original`` ("A"/"B") is the one shown first in ``order``."""
+    return original_to_presented(original, order) == "A"
+
+
+def score_against_gold(original: str | None, label: str | None) -> bool | None:
+    """Whether a verdict in original letters matches the gold label; None when either is missing
+    or the label is not "A"/"B" (a tie label or no label cannot be scored)."""
+    if original not in _TRADE or label not in ("A", "B"):
+        return None
+    return original == label
+
+
+def original_verdict(choice: str, order: str, label: str | None) -> tuple[str | None, bool | None]:
+    """(chosen, correct) of a presented-position verdict ``choice``: its original letter and its score."""
+    chosen = presented_to_original(choice, order)
+    return chosen, score_against_gold(chosen, label)
+
+
+def original_p_a(p_first: float, order: str) -> float:
+    """P(original response A is better) from P(the response shown first is better)."""
+    return p_first if order == "AB" else 1.0 - p_first
+
+
+# Column forms of the same mapping, for pandas Series of letters and orders (equal length and index).
+
+def presented_to_original_col(letters: pd.Series, orders: pd.Series) -> pd.Series:
+    """:func:`presented_to_original` of every row; NaN where the row holds no verdict."""
+    valid = letters.where(letters.isin(list(_TRADE)))
+    return valid.where(orders == "AB", valid.map(_TRADE))
+
+
+def original_to_presented_col(letters: pd.Series, orders: pd.Series) -> pd.Series:
+    """:func:`original_to_presented` of every row; NaN where the row holds no letter."""
+    return presented_to_original_col(letters, orders)  # the mapping is its own inverse
+
+
+def shown_first_col(originals: pd.Series, orders: pd.Series) -> pd.Series:
+    """:func:`shown_first` of every row."""
+    return original_to_presented_col(originals, orders) == "A"
+
+
+def original_p_a_col(p_first: pd.Series, orders: pd.Series) -> pd.Series:
+    """:func:`original_p_a` of every row."""
+    return p_first.where(orders == "AB", 1.0 - p_first)

@@ -14,9 +14,8 @@ import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
 
-from judgekit.report import render_report
 from judgekit.report.figures import embed_figure, p_first_values
-from judgekit.report.html import MAX_CHARS, flipped_examples, headline
+from judgekit.report.html import MAX_CHARS, flipped_examples, headline, render_report
 
 XSS_A = "Sure! <script>alert(1)</script> done"
 XSS_B = "Look: <img src=x onerror=alert(1)> here"

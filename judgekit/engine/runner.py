@@ -23,11 +23,9 @@ from judgekit.judges.base import Judge
 from judgekit.judges.prompt import PromptTemplate, build_request
 from judgekit.store.db import Store, now
 from judgekit.store.journal import Journal
-from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial
+from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial, original_verdict
 
 log = logging.getLogger("judgekit")
-
-_SWAP = {"A": "B", "B": "A", "tie": "tie"}
 
 
 @dataclass
@@ -51,15 +49,6 @@ class RunStats:
     n_judged: int
     n_errors: int
     seconds: float
-
-
-def chosen_and_correct(trial_order: str, label: str | None, choice: str) -> tuple[str | None, bool | None]:
-    """Map a presented-position verdict back to the original responses and score it."""
-    if choice not in ("A", "B", "tie"):
-        return None, None
-    chosen = choice if trial_order == "AB" else _SWAP[choice]
-    correct = None if label not in ("A", "B") else chosen == label
-    return chosen, correct
 
 
 def package_versions() -> dict[str, str]:
@@ -105,7 +94,7 @@ def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> 
 def _verdict_row(run_id: str, trial: Trial, key: str, label: str | None, out: JudgeOutput | dict[str, Any],
                  cached: bool) -> dict[str, Any]:
     o = out if isinstance(out, dict) else out.__dict__
-    chosen, correct = chosen_and_correct(trial.order, label, o["choice"])
+    chosen, correct = original_verdict(o["choice"], trial.order, label)
     return {
         "run_id": run_id, "trial_id": trial.trial_id, "request_key": key, "choice": o["choice"],
         "chosen": chosen, "correct": correct, "p_a": o.get("p_a"), "p_b": o.get("p_b"), "raw": o.get("raw"),

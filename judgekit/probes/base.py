@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from judgekit.types import Item, Order
+from judgekit.types import Item, Order, original_to_presented
 
 
 def item_rng(seed: int, item_id: str, *salt: str) -> random.Random:
@@ -23,7 +23,5 @@ def present(item: Item, order: Order, a_text: str | None = None, b_text: str | N
     """Texts in presented order and where the gold response sits ("A"/"B"/"tie"/None)."""
     a = item.response_a if a_text is None else a_text
     b = item.response_b if b_text is None else b_text
-    if order == "AB":
-        return a, b, item.label
-    gold = {"A": "B", "B": "A"}.get(item.label or "", item.label)
-    return b, a, gold
+    gold = original_to_presented(item.label, order) if item.label else None
+    return (a, b, gold) if order == "AB" else (b, a, gold)

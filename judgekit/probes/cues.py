@@ -25,7 +25,7 @@ import yaml
 
 from judgekit.probes.base import item_rng, make_trial_id, present
 from judgekit.resources import suites_dir
-from judgekit.types import Item, Trial
+from judgekit.types import Item, Trial, original_to_presented
 
 _SWAP = {"A": "B", "B": "A"}
 
@@ -73,7 +73,7 @@ def cued_conditions(item: Item) -> list[tuple[str, str]]:
 
 
 def presented_letter(target: str, order: str) -> str:
-    return target if order == "AB" else _SWAP[target]
+    return str(original_to_presented(target, order))
 
 
 def with_target_text(item: Item, target: str, new_text: str) -> tuple[str | None, str | None]:

@@ -16,6 +16,7 @@ from judgekit.report import charts
 from judgekit.report.figures import _num, _text, format_p
 from judgekit.report.html import METRIC_DESCRIPTIONS, metric_groups, pct
 from judgekit.report.queries import cue_json
+from judgekit.types import shown_first
 
 MAX_CHARS = 700
 PROBE_TITLES = {
@@ -140,7 +141,7 @@ def example(rec: dict[str, Any]) -> dict[str, Any]:
     target = _text(rec.get("cue_target"))
     order = _text(rec.get("order"))
     shown = "" if target not in ("A", "B") or order not in ("AB", "BA") else (
-        " (shown first)" if (target == "A") == (order == "AB") else " (shown second)")
+        " (shown first)" if shown_first(target, order) else " (shown second)")
 
     def verdict(chosen: Any, correct: Any) -> str:
         c = _text(chosen) or "—"

@@ -31,9 +31,9 @@ import pandas as pd
 from judgekit.stats.cues import cue_pairs, dedupe, joint_diff, prepare, target_hits
 from judgekit.stats.intervals import NAN, wilson
 from judgekit.stats.position import COLUMNS
+from judgekit.types import original_p_a_col, original_to_presented_col, presented_to_original_col, score_against_gold
 
 AGGREGATE = ("swap", "calibrate")
-_SWAP = {"A": "B", "B": "A", "tie": "tie"}
 
 
 def _p_first(d: pd.DataFrame) -> pd.Series:
@@ -45,11 +45,8 @@ def _with_choice(d: pd.DataFrame, chosen: pd.Series) -> pd.DataFrame:
     """Set ``chosen`` (original letters) and derive ``choice`` (presented) and ``correct``."""
     d = d.copy()
     d["chosen"] = chosen.where(chosen.isin(["A", "B", "tie"]), None)
-    swap = d["order"] == "BA"
-    d["choice"] = np.where(d["chosen"].isna(), "invalid",
-                           np.where(swap, d["chosen"].map(_SWAP), d["chosen"]))
-    gold = d["label"].isin(["A", "B"]) & d["chosen"].notna()
-    d["correct"] = np.where(gold, d["chosen"] == d["label"], None)
+    d["choice"] = original_to_presented_col(d["chosen"], d["order"]).fillna("invalid")
+    d["correct"] = [score_against_gold(c, g) for c, g in zip(d["chosen"], d["label"], strict=True)]
     return d
 
 
@@ -60,7 +57,7 @@ def swap_aggregate(df: pd.DataFrame) -> pd.DataFrame:
     if d.empty:
         return d
     pf = _p_first(d).where(d["status"] == "valid")
-    d["_p"] = np.where(d["order"] == "AB", pf, 1 - pf)  # probability of ORIGINAL response A
+    d["_p"] = original_p_a_col(pf, d["order"])  # probability of ORIGINAL response A
     d["_c"] = d["chosen"].where(d["status"] == "valid")
     d["_pk"] = d["placement"].fillna("")
     keys = ["item_id", "probe", "condition", "_pk"]
@@ -78,7 +75,7 @@ def swap_aggregate(df: pd.DataFrame) -> pd.DataFrame:
                                    np.where(agg["n_p"] == 2, by_p, by_vote)))
     merged = d.drop(columns=cost_cols).merge(agg[["agg", "mean_p", *cost_cols]].reset_index(), on=keys, how="left")
     out = _with_choice(merged, merged["agg"])
-    out["p_a"] = np.where(out["order"] == "AB", out["mean_p"], 1 - out["mean_p"])
+    out["p_a"] = original_p_a_col(out["mean_p"], out["order"])  # the same map takes it back to presented
     out["p_b"] = 1 - out["p_a"]
     out["mitigation"] = "swap"
     return out.drop(columns=["_p", "_c", "_pk", "agg", "mean_p"])
@@ -106,8 +103,7 @@ def calibrate(df: pd.DataFrame, *, folds: int | None = None) -> pd.DataFrame | N
         prior[fold == k] = float(logit[train].mean()) if train.any() else overall
     adj = logit - prior
     presented = pd.Series(np.where(adj > 0, "A", np.where(adj < 0, "B", "tie")), index=d.index).where(adj.notna())
-    chosen = pd.Series(np.where(d["order"] == "AB", presented, presented.map(_SWAP)), index=d.index)
-    chosen = chosen.where(presented.notna())
+    chosen = presented_to_original_col(presented, d["order"])
     out = _with_choice(d, chosen)
     out["p_a"] = 1 / (1 + np.exp(-adj))
     out["p_b"] = 1 - out["p_a"]

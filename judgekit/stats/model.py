@@ -38,6 +38,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparatio
 
 from judgekit.stats.cues import Rows, cue_pairs, dedupe, prepare
 from judgekit.stats.intervals import NAN
+from judgekit.types import shown_first_col
 
 MAX_ABS_COEF = 20.0
 
@@ -51,7 +52,7 @@ def model_frame(df_all: pd.DataFrame) -> pd.DataFrame:
         p = p[p["cued"]]
         if p.empty:
             continue
-        first = ((p["order"] == "AB") == (p["cue_target"] == "A")).to_numpy(float)
+        first = shown_first_col(p["cue_target"], p["order"]).to_numpy(float)
         for cued, col in ((1.0, "chosen"), (0.0, "chosen_0")):
             frames.append(pd.DataFrame({"item_id": p["item_id"].to_numpy(), "probe": probe, "cued": cued,
                                         "target_first": first,
