@@ -107,7 +107,7 @@ def test_twenty_kill_9s_then_resume_give_exactly_the_uninterrupted_verdicts(tmp_
     suite = load_suite("position")
     trials = build_trials(suite, items, seed=0, options={"repeats": 0, "repeat_fraction": 0.0})
     judge = ScriptedJudge(items, spec="scripted/first=0.3")
-    template = load_template(suite["template"])
+    template = load_template(suite.template)
     requests = {t.trial_id: build_request(template, judge.identity(), t, sample_index=t.repeat) for t in trials}
     answers = {req.key: out for req, out in judge.judge(list(requests.values()))}
     for trial_id, key, choice, _, _, p_a, _, _ in reference:
@@ -128,8 +128,8 @@ def test_crash_between_creating_a_run_and_storing_its_trials_resumes_completely(
     items = load_items(str(data))
     suite = load_suite("position")
     trials = build_trials(suite, items, seed=0, options={"repeats": 0, "repeat_fraction": 0.0})
-    template = load_template(suite["template"])
-    spec = RunSpec(suite="position", dataset="d.jsonl", seed=0, template=suite["template"])
+    template = load_template(suite.template)
+    spec = RunSpec(suite="position", dataset="d.jsonl", seed=0, template=suite.template)
     store = Store(tmp_path / "j.duckdb")
     real_insert = Store.insert_frame
 
