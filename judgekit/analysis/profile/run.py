@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ from judgekit.judges.base import Judge
 from judgekit.store.db import Store, now
 from judgekit.types import Item
 
-log = logging.getLogger("judgekit")
 HUMAN = "human"
 MIN_MODEL_BATTLES = 10
 STYLE_FACTORS = ("length", "markdown")
