@@ -20,6 +20,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from judgekit.report.figures import _num, _text, build_figures, format_p, is_rate, p_phrase
+from judgekit.types import original_p_a
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 MAX_CHARS = 600
@@ -175,7 +176,7 @@ def _p_original_a(row: dict) -> str:
     if math.isnan(p_a) or math.isnan(p_b) or p_a + p_b <= 0:
         return "—"
     first = p_a / (p_a + p_b)
-    return f"{(first if row.get('order') == 'AB' else 1 - first):.3f}"
+    return f"{original_p_a(first, str(row.get('order'))):.3f}"
 
 
 def flipped_examples(verdicts: pd.DataFrame, limit: int = MAX_EXAMPLES) -> tuple[list[dict], int]:
