@@ -82,7 +82,7 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                                          "probe_options": spec["probe_options"]})
         config = {"probes": spec["probes"], "template": tmpl_name, "n_items": len(items), "limit": limit,
                   "split": split, "mapping": mapping, "data": data or spec["data"], "mitigations": mits,
-                  **options}
+                  "template_text": {"system": tmpl.system, "user": tmpl.user}, **options}
         store = Store(db)
         stats = execute(store, j, items, trials, run_spec, tmpl, config=config, progress=progress)
     finally:
@@ -164,13 +164,21 @@ def load_suite_items(spec: dict[str, Any], *, data: str | None = None, mapping: 
 
 
 def _identical_finished_run(store: Store, stats: RunStats) -> str | None:
-    """A finished run with the same fingerprint and metrics, when this run was answered wholly from the cache."""
+    """A finished run with the same fingerprint and metrics, when this run was answered wholly from the cache.
+
+    Its metrics are reused only when every row was computed by this judgekit and statistics version.
+    """
+    from judgekit import __version__
+    from judgekit.stats import STATS_VERSION
+
     if stats.n_judged or stats.n_done_before or stats.n_cached != stats.n_trials:
         return None
     df = store.query("SELECT r.run_id FROM runs r WHERE r.fingerprint = "
                      "(SELECT fingerprint FROM runs WHERE run_id = ?) AND r.run_id <> ? AND r.status = 'finished' "
                      "AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id) "
-                     "ORDER BY r.started_at DESC LIMIT 1", [stats.run_id, stats.run_id])
+                     "AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id AND (m.judgekit_version "
+                     "IS DISTINCT FROM ? OR m.stats_version IS DISTINCT FROM ?)) "
+                     "ORDER BY r.started_at DESC LIMIT 1", [stats.run_id, stats.run_id, __version__, STATS_VERSION])
     return None if df.empty else str(df.iloc[0]["run_id"])
 
 
