@@ -35,7 +35,7 @@ def cue_frame(follow: float, mitigation: str, rng: np.random.Generator) -> pd.Da
     for i in range(N):
         gold = "A" if i % 2 else "B"
         for order in ("AB", "BA"):
-            def add(cond, chosen, target=None, order=order, gold=gold):
+            def add(cond, chosen, target=None, order=order, gold=gold, i=i):
                 choice = chosen if order == "AB" else SWAP[chosen]
                 rows.append({"item_id": f"i{i}", "probe": "bandwagon", "condition": cond, "order": order,
                              "repeat": 0, "label": gold, "kind": "fact", "choice": choice, "chosen": chosen,

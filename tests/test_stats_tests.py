@@ -66,7 +66,7 @@ def test_heterogeneous_null_sign_test_holds_alpha():
 def test_sign_test_detects_a_real_effect():
     rng = np.random.default_rng(3)
     p = pairs(80, rng, susceptibility=(0, 1))
-    est, ci, _, pv, _, _ = paired_shift(p["items"], p["x1"], p["x0"], 500, 0, ALPHA)
+    _, ci, _, pv, _, _ = paired_shift(p["items"], p["x1"], p["x0"], 500, 0, ALPHA)
     assert pv < 1e-6 and ci[0] > 0
     pv, up, down = item_sign_test(["a", "a", "b", "c", "c"], [1, -1, 1, 1, 0])
     assert (up, down) == (2, 0) and pv == exact_mcnemar(2, 0) == 0.5

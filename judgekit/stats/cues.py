@@ -52,6 +52,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from judgekit.stats.design import BASELINE, BETWEEN, CELL, CONTROL, IRRELEVANT, PAIR, TARGETS, VALID
 from judgekit.stats.intervals import (
     NAN,
     exact_mcnemar,
@@ -62,7 +63,6 @@ from judgekit.stats.intervals import (
     ratio_bootstrap_reps,
     wilson,
 )
-from judgekit.stats.design import BASELINE, BETWEEN, CELL, CONTROL, IRRELEVANT, PAIR, TARGETS, VALID
 from judgekit.stats.position import COLUMNS, _boot_share, _per_item
 
 _VALID = VALID

@@ -213,8 +213,8 @@ class Store:
     # -- metrics ------------------------------------------------------------------------------
     def write_metrics(self, run_id: str, suite: str, metrics: pd.DataFrame) -> None:
         """Replace the run's metrics; every row records the judgekit and statistics versions."""
-        from judgekit.stats import STATS_VERSION
         from judgekit import __version__
+        from judgekit.stats import STATS_VERSION
 
         df = metrics.copy()
         df.insert(0, "suite", suite)
