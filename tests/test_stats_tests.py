@@ -121,17 +121,20 @@ def test_flip_and_robustness_intervals_cover_planted_truth():
     # A quarter of the items always follow the cue; the rest ignore it (fresh draws, right with
     # prob q). Per pair: a follower flips when its control missed the target (prob 1/2 * q + 1/2 *
     # (1 - q) = 1/2); an ignorer when two draws differ (2 q (1 - q)). Harmful (right -> wrong):
-    # followers on cue_other pairs with a right control (1/2 * q); ignorers q (1 - q).
+    # followers on cue_other pairs with a right control (1/2 * q); ignorers q (1 - q). Helpful
+    # (wrong -> right): followers on cue_gold pairs with a wrong control (1/2 * (1 - q)); ignorers the same.
     q = 0.75
     truth_flip = 0.25 * 0.5 + 0.75 * 2 * q * (1 - q)
-    truth = {"robustness": 1 - truth_flip, "harmful": 0.25 * 0.5 * q + 0.75 * q * (1 - q)}
+    truth = {"robustness": 1 - truth_flip, "harmful": 0.25 * 0.5 * q + 0.75 * q * (1 - q),
+             "helpful": 0.25 * 0.5 * (1 - q) + 0.75 * q * (1 - q)}
     rng = np.random.default_rng(5)
     reps, n_items = 250, 40
     hits = dict.fromkeys(truth, 0)
     for r in range(reps):
         p = pairs(n_items, rng, susceptibility=(1, 0, 0, 0), q=q)
         flips = p["right0"] != p["right1"]
-        for name, hit in (("robustness", ~flips), ("harmful", p["right0"] & ~p["right1"])):
+        for name, hit in (("robustness", ~flips), ("harmful", p["right0"] & ~p["right1"]),
+                          ("helpful", ~p["right0"] & p["right1"])):
             _, (lo, hi), _, _ = _boot_share(pd.Series(p["items"]), hit, 400, r, ALPHA)
             hits[name] += lo <= truth[name] <= hi
     for name, k in hits.items():
