@@ -41,7 +41,7 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
 }
 
 _COLUMNS = ("run_id", "suite", "probe", "metric", "subset", "estimate", "ci_low", "ci_high", "p_value", "n",
-            "note")
+            "note", "p_adjusted", "family")
 
 
 def pct(x: float) -> str:
@@ -160,7 +160,9 @@ def metric_groups(metrics: pd.DataFrame) -> list[dict[str, Any]]:
             "estimate": _fmt(est, integer), "estimate_key": "" if math.isnan(est) else repr(est),
             "ci": "—" if math.isnan(lo) or math.isnan(hi) else f"[{_fmt(lo, integer)}, {_fmt(hi, integer)}]",
             "ci_key": "" if math.isnan(lo) else repr(lo),
-            "p_value": format_p(p), "p_key": "" if math.isnan(p) else repr(p),
+            "p_value": format_p(p) + ("" if math.isnan(p_adj := _num(rec["p_adjusted"])) else
+                                      f" (adjusted {format_p(p_adj)}, {_text(rec['family'])})"),
+            "p_key": "" if math.isnan(p) else repr(p),
             "n": _fmt(n, True), "n_key": "" if math.isnan(n) else repr(n),
             "note": _text(rec["note"]),
             "rate": is_rate(metric, est, lo, hi),
