@@ -78,6 +78,15 @@ def measure_items(store: Store, items: Sequence[Item], det: Sequence[str], llm: 
     return side, (a - b).astype(float)
 
 
+#: The judges' own choices on the pairs registered as ``_ids`` (generated from the read model; no values inside).
+_JUDGE_CHOICES = f"""
+    SELECT c.run_id, c.item_id, c.probe, c."order", c.chosen, r.judge, r.started_at, i.response_a, i.response_b
+    FROM ({sq.judge_choices()}) c
+    JOIN runs r ON r.run_id = c.run_id
+    JOIN items i ON i.run_id = c.run_id AND i.item_id = c.item_id
+    WHERE c.item_id IN (SELECT item_id FROM _ids)"""
+
+
 def judge_verdicts(store: Store, items: Sequence[Item], judges: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
     """Each judge's own choices on these pairs, from ONE run per judge: (item_id, order, judge, chosen), run ids.
 
@@ -88,13 +97,7 @@ def judge_verdicts(store: Store, items: Sequence[Item], judges: Sequence[str]) -
     texts = {it.id: (it.response_a, it.response_b) for it in items}
     with store.connect(read_only=True) as con:
         con.register("_ids", pd.DataFrame({"item_id": [it.id for it in items]}))
-        v = con.execute(f"""
-            SELECT c.run_id, c.item_id, c.probe, c."order", c.chosen, r.judge, r.started_at,
-                   i.response_a, i.response_b
-            FROM ({sq.judge_choices()}) c
-            JOIN runs r ON r.run_id = c.run_id
-            JOIN items i ON i.run_id = c.run_id AND i.item_id = c.item_id
-            WHERE c.item_id IN (SELECT item_id FROM _ids)""").df()
+        v = con.execute(_JUDGE_CHOICES).df()
     if v.empty:
         return v, []
     same = [texts.get(i) == (a, b) for i, a, b in zip(v["item_id"], v["response_a"], v["response_b"], strict=True)]
