@@ -76,9 +76,11 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                          repeat_fraction=repeat_fraction, template=template, mitigations=mitigations,
                          config={"limit": limit, "split": split, "mapping": mapping,
                                  "data": data or (list(spec.data) if len(spec.data) > 1 else spec.data[0])})
+        tmpl = load_template(plan.template)
+        # the template text is kept with the run, so an old run can be reconstructed after a template edit
+        config = {**plan.config, "template_text": {"system": tmpl.system, "user": tmpl.user}}
         store = Store(db)
-        stats = execute(store, j, plan.items, plan.trials, plan.run_spec, load_template(plan.template),
-                        config=plan.config, progress=progress)
+        stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress)
     finally:
         if owned:
             j.close()
@@ -139,13 +141,21 @@ def icai(*, data: str | None = None, db: str | Path = DEFAULT_DB, judge: Any = N
 
 
 def _identical_finished_run(store: Store, stats: RunStats) -> str | None:
-    """A finished run with the same fingerprint and metrics, when this run was answered wholly from the cache."""
+    """A finished run with the same fingerprint and metrics, when this run was answered wholly from the cache.
+
+    Its metrics are reused only when every row was computed by this judgekit and statistics version.
+    """
+    from judgekit import __version__
+    from judgekit.stats import STATS_VERSION
+
     if stats.n_judged or stats.n_done_before or stats.n_cached != stats.n_trials:
         return None
     df = store.query("SELECT r.run_id FROM runs r WHERE r.fingerprint = "
                      "(SELECT fingerprint FROM runs WHERE run_id = ?) AND r.run_id <> ? AND r.status = 'finished' "
                      "AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id) "
-                     "ORDER BY r.started_at DESC LIMIT 1", [stats.run_id, stats.run_id])
+                     "AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id AND (m.judgekit_version "
+                     "IS DISTINCT FROM ? OR m.stats_version IS DISTINCT FROM ?)) "
+                     "ORDER BY r.started_at DESC LIMIT 1", [stats.run_id, stats.run_id, __version__, STATS_VERSION])
     return None if df.empty else str(df.iloc[0]["run_id"])
 
 

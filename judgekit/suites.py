@@ -51,7 +51,7 @@ def compute_metrics(suite: SuiteSpec, verdicts: pd.DataFrame, *, seed: int = 0,
 
         frames.append(mitigation_metrics(everything, mitigations, list(suite.probes), seed=seed))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if cue_probes and not out.empty:
+    if not out.empty:
         from judgekit.stats.model import add_adjusted_p
 
         out = add_adjusted_p(out)

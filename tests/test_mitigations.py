@@ -110,7 +110,8 @@ def test_tie_rate_and_cost_on_a_hand_computed_table():
         ("x", "AB"): "tie", ("x", "BA"): "tie", ("y", "AB"): "B", ("y", "BA"): "B"}
     m = mitigation_metrics(df, ["none", "swap"], ["position"], n_boot=200)
     get = lambda metric: m[m.metric == metric].iloc[0]  # noqa: E731
-    assert get("mitigation_tie_rate").estimate == 0.5 and get("mitigation_tie_rate").n == 4
+    # one aggregated verdict per item (not one per order row): x tie, y not -> 1/2 over n = 2
+    assert get("mitigation_tie_rate").estimate == 0.5 and get("mitigation_tie_rate").n == 2
     # tokens per verdict: without = (11 + 13 + 21 + 23) / 4 = 17; with swap each verdict costs both calls:
     # x: 11 + 13 = 24, y: 21 + 23 = 44 -> (24 + 24 + 44 + 44) / 4 = 34 -> extra 17
     assert get("mitigation_extra_tokens").estimate == pytest.approx(17)

@@ -156,7 +156,11 @@ def test_no_bias_and_benjamini_hochberg():
     fam = adj[(adj["metric"] == "bias_effect") & (adj["subset"] == "all")].sort_values("p_value")
     assert len(fam) == 4 and (fam["p_adjusted"] >= fam["p_value"] - 1e-12).all()
     assert fam["p_adjusted"].is_monotonic_increasing
-    assert adj.loc[adj["metric"] != "bias_effect", "p_adjusted"].isna().all()
+    assert (fam["family"] == "headline").all()
+    no_p = ~np.isfinite(adj["p_value"].to_numpy(float))
+    assert adj.loc[no_p, "p_adjusted"].isna().all() and adj.loc[~no_p, "p_adjusted"].notna().all()
+    subsets = adj[(adj["metric"] == "bias_effect") & (adj["subset"] != "all") & ~no_p]
+    assert set(subsets["family"]) == {f"{p}:subsets" for p in probes}
     np.testing.assert_allclose(benjamini_hochberg([0.01, 0.04, np.nan, 0.03]), [0.03, 0.04, np.nan, 0.04])
 
 
@@ -200,29 +204,36 @@ def test_hand_computed_table():
     assert get(out, "flip_rate", "cue_other")["estimate"] == 0.5
     assert (get(out, "flip_rate")["estimate"], get(out, "flip_rate")["n"]) == (0.375, 16)
     rob = get(out, "robustness_rate")
-    assert (rob["estimate"], rob["n"], rob["ci_low"], rob["ci_high"]) == (10 / 16, 16, *wilson(10, 16))
+    assert (rob["estimate"], rob["n"]) == (10 / 16, 16) and rob["ci_low"] <= 10 / 16 <= rob["ci_high"]
+    assert "cluster bootstrap over 4 items" in rob["note"]
     # bias_effect, (cued hits target, control hits target) per pair:
     #   cue_gold (target = gold): i0 (1,1)(1,1); i1 (1,1)(1,0)=c; i2 (1,1)(1,1); i3 (1,0)=c (0,0)
     #     -> b=0, c=2, est 2/8, p = 2 * 0.5^2 = 0.5
     #   cue_other (target = other): i0 (1,0)=c (0,0); i1 (0,0)(0,1)=b; i2 c, c; i3 (1,1)(1,1)
     #     -> b=1, c=3, est 2/8, p = 2 * P(X<=1 | 4) = 2 * 5/16 = 0.625
-    #   all: b=1, c=5, est 4/16, p = 2 * 7/64 = 0.21875
-    #   fact (i0, i1): b=1, c=2 -> 1/8, p = 1; preference (i2, i3): b=0, c=3 -> 3/8, p = 0.25
+    #   all: b=1, c=5, est 4/16, McNemar p = 2 * 7/64 = 0.21875
+    #   fact (i0, i1): b=1, c=2 -> 1/8; preference (i2, i3): b=0, c=3 -> 3/8
     #   template:t1 (i0, i2): b=0, c=3 -> 3/8; template:t2 (i1, i3): b=1, c=2 -> 1/8
-    expect = {"all": (0.25, 16, 0.21875, 1, 5), "cue_gold": (0.25, 8, 0.5, 0, 2),
-              "cue_other": (0.25, 8, 0.625, 1, 3), "fact": (0.125, 8, 1.0, 1, 2),
-              "preference": (0.375, 8, 0.25, 0, 3), "template:t1": (0.375, 8, 0.25, 0, 3),
-              "template:t2": (0.125, 8, 1.0, 1, 2)}
-    for sub, (est, n, p, b, c) in expect.items():
+    # Headline p: sign test over items on the net shift. Net shifts (all): i0 +1, i1 0 (+1 - 1), i2 +2,
+    # i3 +1 -> 3 up, 0 down, p = 2 * 0.5^3 = 0.25. cue_gold: i1 +1, i3 +1 -> p 0.5; cue_other: i0 +1,
+    # i1 -1, i2 +2 -> 2 vs 1, p 1; fact: i0 +1, i1 0 -> p 1; preference: 2 up -> 0.5; t1: 2 up -> 0.5;
+    # t2: i3 +1 -> p 1.
+    expect = {"all": (0.25, 16, 0.25, 1, 5, 3, 0), "cue_gold": (0.25, 8, 0.5, 0, 2, 2, 0),
+              "cue_other": (0.25, 8, 1.0, 1, 3, 2, 1), "fact": (0.125, 8, 1.0, 1, 2, 1, 0),
+              "preference": (0.375, 8, 0.5, 0, 3, 2, 0), "template:t1": (0.375, 8, 0.5, 0, 3, 2, 0),
+              "template:t2": (0.125, 8, 1.0, 1, 2, 1, 0)}
+    for sub, (est, n, p, b, c, up, down) in expect.items():
         row = get(out, "bias_effect", sub)
         assert (row["estimate"], row["n"], row["p_value"]) == (est, n, pytest.approx(p)), sub
-        assert row["p_value"] == pytest.approx(exact_mcnemar(b, c)) and f"b={b}, c={c}" in row["note"]
+        assert f"b={b}, c={c}" in row["note"] and f"({up} shift toward, {down} away)" in row["note"]
         assert row["ci_low"] <= est <= row["ci_high"]
+    mc = get(out, "bias_effect_mcnemar")
+    assert (mc["estimate"], mc["n"], mc["p_value"]) == (0.25, 16, pytest.approx(exact_mcnemar(1, 5)))
     # right -> wrong: cue_other i0 AB, i2 AB, i2 BA = 3; wrong -> right: cue_gold i1 BA, i3 AB, cue_other i1 BA = 3
     for metric in ("harmful_flips", "helpful_flips"):
         row = get(out, metric)
-        assert (row["estimate"], row["n"], row["ci_low"], row["ci_high"]) == (3 / 16, 16, *wilson(3, 16))
-        assert row["note"].startswith("3 ")
+        assert (row["estimate"], row["n"]) == (3 / 16, 16) and row["ci_low"] <= 3 / 16 <= row["ci_high"]
+        assert row["note"].startswith("3 ") and "cluster bootstrap over 4 items" in row["note"]
     assert get(out, "flip_rate_net")["estimate"] == 0.375
 
 

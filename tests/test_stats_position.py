@@ -273,6 +273,8 @@ def test_hand_computed_table():
         ("accuracy", "fact"): (3 / 5, 5),  # i1 ++, i2 -+, i6 -
         ("accuracy", "preference"): (1 / 3, 3),  # i3 -+, i5 -
         ("accuracy_strict", "all"): (4 / 9, 9),  # + i5 AB invalid as wrong
+        # labelled items with a non-error verdict in both orders: i1 (right twice), i2, i3, i5 -> 1 of 4
+        ("accuracy_both_orders", "all"): (1 / 4, 4),
         # labelled pairs i1, i2, i3: AB right only in i1, BA right in all -> a=1, b=0, c=2, d=0
         ("accuracy_order_gap", "AB-BA"): (-2 / 3, 3),
         # gold-first right: i1 (AB), i2 (BA), not i3 (AB); gold-second right: i1, not i2, i3 -> b=c=1

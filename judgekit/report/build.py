@@ -31,9 +31,12 @@ ORDER_EXAMPLES = 8
 TESTS_USED = [
     ("bias_effect", "P(cued response chosen | cue) - P(same response chosen | control) over cued/control pairs "
                     "of the same item and order; percentile bootstrap resampling items (2,000 replicates); exact "
-                    "McNemar test on the discordant pairs; Benjamini-Hochberg across the probes' headline tests."),
-    ("flip and robustness rates", "shares over cued pairs; item-clustered bootstrap (flip rate) or Wilson "
-                                  "score interval (robustness, harmful and helpful flips)."),
+                    "sign test over items on each item's net shift (the pair-level McNemar test is shown as "
+                    "bias_effect_mcnemar)."),
+    ("multiplicity", "every p-value is adjusted (Benjamini-Hochberg) within its family: the headline tests "
+                     "(one per probe), each probe's subset rows, its secondary tests, its mitigation rows; "
+                     "'significant' always means adjusted p < 0.05."),
+    ("flip and robustness rates", "shares over cued pairs; item-clustered bootstrap."),
     ("noise floor and net flip rate", "flip rate of identical control re-asks; net = flip rate - noise floor "
                                       "with items resampled jointly; bootstrap p-value."),
     ("accuracy", "share of valid verdicts choosing the gold response; item-clustered bootstrap."),

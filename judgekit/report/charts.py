@@ -17,8 +17,8 @@ from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, 
 
 SIG = "#d1495b"
 NS = "#8a93a3"
-SIG_GROUPS = ("BH p < 0.05", "p < 0.05", "CI excludes 0")
-NS_GROUPS = ("BH p ≥ 0.05", "p ≥ 0.05", "CI includes 0")
+SIG_GROUPS = ("BH p < 0.05", "p < 0.05", "adjusted p < 0.05")
+NS_GROUPS = ("BH p ≥ 0.05", "p ≥ 0.05", "adjusted p ≥ 0.05", "no test")
 
 
 def _slug(text: str) -> str:

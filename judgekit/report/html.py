@@ -28,7 +28,8 @@ MAX_EXAMPLES = 20
 
 METRIC_DESCRIPTIONS: dict[str, str] = {
     "accuracy": "Share of scored verdicts that pick the gold response.",
-    "accuracy_strict": "Share of items judged correctly, parse failures counted as wrong.",
+    "accuracy_strict": "Share of verdicts judged correctly, parse failures counted as wrong.",
+    "accuracy_both_orders": "Share of items judged correctly in both orders (parse failures count as wrong).",
     "accuracy_order_gap": "Accuracy in order AB minus accuracy in order BA (exact McNemar test).",
     "position_consistency": "Share of items that get the same verdict in both orders.",
     "preference_fairness": "Balance between preferring first and second position (0 = fair, ±1 = one side).",
@@ -41,7 +42,7 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
 }
 
 _COLUMNS = ("run_id", "suite", "probe", "metric", "subset", "estimate", "ci_low", "ci_high", "p_value", "n",
-            "note")
+            "note", "p_adjusted", "family")
 
 
 def pct(x: float) -> str:
@@ -104,8 +105,9 @@ def headline(metrics: pd.DataFrame) -> str:
     if acc := _pick(metrics, "accuracy", probe=probe):
         text = f"was right against the gold labels in {pct(acc['estimate'])} of verdicts"
         text += _ci_pct(acc["ci_low"], acc["ci_high"])
-        if strict := _pick(metrics, "accuracy_strict", probe=probe):
-            text += f", and right in both orders for {pct(strict['estimate'])} of items"
+        if both := _pick(metrics, "accuracy_both_orders", probe=probe):
+            text += (f", and right in both orders for {pct(both['estimate'])} of items"
+                     f"{_ci_pct(both['ci_low'], both['ci_high'])}")
         say(text + ".")
     ab = _pick(metrics, "accuracy", "AB", probe=probe)
     ba = _pick(metrics, "accuracy", "BA", probe=probe)
@@ -113,11 +115,15 @@ def headline(metrics: pd.DataFrame) -> str:
         gap = metrics[(metrics["metric"] == "accuracy_order_gap")
                       & ((metrics["probe"] == probe) if probe is not None else True)]
         p = _num(gap["p_value"].iloc[0]) if len(gap) else math.nan
-        tail = f" (exact McNemar {p_phrase(p)})" if not math.isnan(p) else ""
-        parts.append(f"Accuracy was {pct(ab['estimate'])} in the dataset's order and "
-                     f"{pct(ba['estimate'])} with the responses swapped{tail}.")
+        p_adj = _num(gap["p_adjusted"].iloc[0]) if len(gap) and "p_adjusted" in gap else math.nan
+        tail = f" (exact McNemar {p_phrase(p)}" if not math.isnan(p) else ""
+        tail += f", adjusted {p_phrase(p_adj)})" if tail and not math.isnan(p_adj) else (")" if tail else "")
+        parts.append(f"Accuracy was {pct(ab['estimate'])}{_ci_pct(ab['ci_low'], ab['ci_high'])} in the dataset's "
+                     f"order and {pct(ba['estimate'])}{_ci_pct(ba['ci_low'], ba['ci_high'])} with the responses "
+                     f"swapped{tail}.")
     if (pf := _pick(metrics, "parse_failure_rate", probe=probe)) and pf["estimate"] > 0:
-        parts.append(f"Of all outputs, {pct(pf['estimate'])} could not be parsed and were not scored.")
+        parts.append(f"Of all outputs, {pct(pf['estimate'])}{_ci_pct(pf['ci_low'], pf['ci_high'])} could not be "
+                     "parsed and were not scored.")
     if (ec := _pick(metrics, "error_count", probe=probe)) and ec["estimate"] > 0:
         n = int(ec["estimate"])
         parts.append(f"{n} call{'s' if n != 1 else ''} failed.")
@@ -155,7 +161,9 @@ def metric_groups(metrics: pd.DataFrame) -> list[dict[str, Any]]:
             "estimate": _fmt(est, integer), "estimate_key": "" if math.isnan(est) else repr(est),
             "ci": "—" if math.isnan(lo) or math.isnan(hi) else f"[{_fmt(lo, integer)}, {_fmt(hi, integer)}]",
             "ci_key": "" if math.isnan(lo) else repr(lo),
-            "p_value": format_p(p), "p_key": "" if math.isnan(p) else repr(p),
+            "p_value": format_p(p) + ("" if math.isnan(p_adj := _num(rec["p_adjusted"])) else
+                                      f" (adjusted {format_p(p_adj)}, {_text(rec['family'])})"),
+            "p_key": "" if math.isnan(p) else repr(p),
             "n": _fmt(n, True), "n_key": "" if math.isnan(n) else repr(n),
             "note": _text(rec["note"]),
             "rate": is_rate(metric, est, lo, hi),

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from judgekit.report.charts import _err
 from judgekit.report.figures import _COLORS, _layout, embed_figure
 
-_METRICS = ("mitigation_bias_change", "mitigation_accuracy_change", "mitigation_tie_rate",
+_METRICS = ("mitigation_bias_change", "mitigation_overshoot", "mitigation_accuracy_change", "mitigation_tie_rate",
             "mitigation_extra_tokens", "mitigation_extra_cost")
 
 
@@ -31,7 +31,7 @@ def _cell(r: dict, metric: str, pct: bool = True, ci: bool = True) -> str:
 
 
 def mitigation_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Wide table: one row per (probe, mitigation) with the five mitigation numbers."""
+    """Wide table: one row per (probe, mitigation) with the mitigation numbers."""
     m = metrics[metrics["metric"].isin(_METRICS)].copy()
     if m.empty:
         return m
@@ -52,11 +52,13 @@ def mitigation_section_html(metrics: pd.DataFrame) -> str | None:
         tie = r.get("mitigation_tie_rate:estimate", math.nan)
         rows.append(
             f"<tr><td>{html.escape(str(r['probe']))}</td><td>{html.escape(str(r['mitigation']))}</td>"
-            f"<td>{_cell(r, 'bias_change')}</td><td>{_cell(r, 'accuracy_change')}</td>"
+            f"<td>{_cell(r, 'bias_change')}</td><td>{_cell(r, 'overshoot')}</td><td>{_cell(r, 'accuracy_change')}</td>"
             f"<td>{html.escape('–' if math.isnan(tie) else f'{tie:.1%}')}</td>"
             f"<td>{_cell(r, 'extra_tokens', pct=False, ci=False)}</td>"
             f"<td>{_cell(r, 'extra_cost', pct=False, ci=False)}</td></tr>")
-    table = ("<table class='sortable'><thead><tr><th>bias</th><th>mitigation</th><th>change in bias (95% CI)</th>"
+    table = ("<table class='sortable'><thead><tr><th>bias</th><th>mitigation</th>"
+             "<th>change in the size of the bias, |with| − |without| (95% CI; lower is better)</th>"
+             "<th>overshoot: bias left in the opposite direction (95% CI; above 0 = overshot)</th>"
              "<th>change in gold accuracy</th><th>tie rate</th><th>extra tokens / verdict</th>"
              "<th>extra cost / verdict (USD)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     fig = go.Figure()
@@ -70,12 +72,20 @@ def mitigation_section_html(metrics: pd.DataFrame) -> str | None:
                    [float(x) for x in sub["mitigation_bias_change:ci_high"]], axis="y")))
     fig.add_hline(y=0, line_dash="dash", line_color="#444")
     fig.update_xaxes(title="extra tokens per verdict")
-    fig.update_yaxes(title="change in bias (mitigated − none)")
+    fig.update_yaxes(title="change in |bias| (mitigated − none)")
     _layout(fig, 420, showlegend=True)
-    how = ("How to read this: each point is one bias under one mitigation. Lower is better on the vertical axis "
-           "(the bias shrank; bars are 95% intervals from a bootstrap over items that resamples the same items in "
-           "both arms); further right costs more tokens per verdict. Points below the dashed line on the left are "
-           "fixes worth their cost. Check the tie rate in the table: a fix can look good by answering 'tie'.")
+    how = ("How to read this: each point is one bias under one mitigation. The vertical axis is the change in the "
+           "size of the bias, whatever its direction: lower is better (the bias shrank; bars are 95% intervals from "
+           "a bootstrap over items that resamples the same items in both arms); further right costs more tokens per "
+           "verdict. Points below the dashed line on the left are fixes worth their cost. A fix that flips the "
+           "direction of the bias shows in the overshoot column; a fix can also look good by answering 'tie', "
+           "so check the tie rate.")
+    calib = ("calibrate subtracts the position prior, a constant shift in the log-odds of the first position "
+             "estimated on other items; it cannot remove a position bias that is not a log-odds shift (for example "
+             "a judge that answers 'first' outright on some items whatever its confidence), and its measured "
+             "effect is the row above, with its interval, not a guarantee on other data.")
+    if "calibrate" in set(t["mitigation"]):
+        how += " " + calib
     return (f"<p>Every mitigation was measured on the same items in the same run as no mitigation.</p>{table}"
             f"<h3>Bias reduction against cost</h3>{embed_figure(fig, 420, 'mitigation-pareto')}"
             f"<p class='how'>{html.escape(how)}</p>")

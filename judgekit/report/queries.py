@@ -4,7 +4,8 @@ Everything here aggregates inside DuckDB and returns small frames: counts per
 design cell, a binned p(first) histogram, per-item outcomes and a bounded,
 seeded sample of example verdicts. No function reads every verdict's texts, so
 a run of a million verdicts costs seconds and little memory. Only the base
-tables are used (no views), so older databases work unchanged.
+tables are used (no views), so older databases work unchanged; the analysis units come from the
+read model (:mod:`judgekit.store.queries`), so every count here matches the stored metrics.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+from judgekit.store import queries as sq
 
 #: Columns of the trial cue JSON pulled out in SQL.
 CUE_FIELDS = """json_extract_string(t.cue, '$.target') AS cue_target,
@@ -78,63 +81,36 @@ def p_first_hist(con: duckdb.DuckDBPyConnection, run_id: str, bins: int = 20) ->
         FROM pick GROUP BY ALL ORDER BY ALL""", [run_id, bins, bins])
 
 
-def _pairs_cte(extra_select: str = "") -> str:
-    """Valid repeat-0 cued trials joined with the valid repeat-0 control of the same (probe, item, order)."""
+def _pairs_cte() -> str:
+    """The run's cue pairs in the analysis scope (mitigation none, repeat 0), from the read model."""
     return f"""
-    WITH base AS (
-      SELECT t.trial_id, t.item_id, t.probe, t.condition, t."order" AS ord, t.repeat, {CUE_FIELDS},
-             v.choice, v.chosen, v.correct, i.kind, i.label {extra_select}
-      FROM trials t
-      JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
-      JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
-      WHERE t.run_id = ? AND t.repeat = 0 AND v.choice IN {VALID}),
-    ctrl AS (SELECT * FROM base WHERE condition = 'control'
-             QUALIFY row_number() OVER (PARTITION BY probe, item_id, ord ORDER BY trial_id) = 1),
-    pairs AS (
-      SELECT c.*, k.trial_id AS trial_id_0, k.choice AS choice_0, k.chosen AS chosen_0, k.correct AS correct_0,
-             (c.cue_target IN ('A', 'B') AND NOT starts_with(c.condition, 'irrelevant')) AS cued
-      FROM base c JOIN ctrl k ON k.probe = c.probe AND k.item_id = c.item_id AND k.ord = c.ord
-      WHERE c.condition <> 'control' AND c.probe <> 'position')"""
+    WITH pairs AS ({sq.scoped("cue_pairs")})"""
 
 
 def item_bias(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Per (probe, item): summed paired shift toward the cued response over the cued set, and pair count.
 
-    ``sum(diff) / sum(n)`` over items equals the ``bias_effect`` "all" estimate of
-    :mod:`judgekit.stats.cues` (duplicates of a design cell aside).
+    ``sum(diff) / sum(n)`` over items equals the stored ``bias_effect`` "all" estimate.
     """
     return df(con, _pairs_cte() + """
         SELECT probe, item_id,
-               sum((chosen = cue_target)::INTEGER - (chosen_0 = cue_target)::INTEGER) AS diff,
+               sum((chosen = cue_target)::INTEGER - (control_chosen = cue_target)::INTEGER) AS diff,
                count(*) AS n
         FROM pairs WHERE cued GROUP BY ALL ORDER BY ALL""", [run_id])
 
 
 def item_position(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """Per item of the position probe (repeat 0): chosen in each order, correctness, consistency."""
-    return df(con, """
-        WITH b AS (
-          SELECT t.item_id, t."order" AS ord, v.choice, v.chosen, v.correct
-          FROM trials t JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
-          WHERE t.run_id = ? AND t.probe = 'position' AND t.repeat = 0 AND v.choice IN ('A', 'B', 'tie')
-          QUALIFY row_number() OVER (PARTITION BY t.item_id, t."order" ORDER BY t.trial_id) = 1)
-        SELECT item_id,
-               max(chosen) FILTER (WHERE ord = 'AB') AS chosen_ab, max(chosen) FILTER (WHERE ord = 'BA') AS chosen_ba,
-               max(choice) FILTER (WHERE ord = 'AB') AS choice_ab, max(choice) FILTER (WHERE ord = 'BA') AS choice_ba,
-               bool_and(correct) FILTER (WHERE ord = 'AB') AS correct_ab,
-               bool_and(correct) FILTER (WHERE ord = 'BA') AS correct_ba
-        FROM b GROUP BY item_id ORDER BY item_id""", [run_id])
+    """Per item of the position probe (analysis scope): chosen in each order, correctness."""
+    return df(con, f"""
+        SELECT item_id, chosen_ab, chosen_ba, choice_ab, choice_ba, correct_ab, correct_ba
+        FROM ({sq.scoped("position_pairs")}) ORDER BY item_id""", [run_id])
 
 
 def choices(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """One row per valid repeat-0 verdict: the design key, the chosen original response and the gold label."""
+    """The run's own judge choices (valid control verdicts, mitigation none, repeat 0) with the gold label."""
     return df(con, f"""
-        SELECT t.item_id, t.probe, t.condition, t."order", coalesce(json_extract_string(t.cue, '$.placement'), '')
-               || '|' || coalesce(json_extract_string(t.cue, '$.template'), '') AS cue_key,
-               v.chosen, i.label
-        FROM trials t JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
-        JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
-        WHERE t.run_id = ? AND t.repeat = 0 AND v.choice IN {VALID}""", [run_id])
+        SELECT item_id, probe, 'control' AS condition, "order", chosen, label
+        FROM ({sq.for_run("judge_choices")}) ORDER BY item_id, probe, "order\"""", [run_id])
 
 
 def item_hashes(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
@@ -147,9 +123,9 @@ def item_hashes(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
 def flip_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Cued pairs per probe, and how many changed the chosen response (harmful/helpful on labelled items)."""
     return df(con, _pairs_cte() + """
-        SELECT probe, count(*) AS n_pairs, count(*) FILTER (WHERE chosen <> chosen_0) AS n_flipped,
-               count(*) FILTER (WHERE correct_0 AND NOT correct) AS n_harmful,
-               count(*) FILTER (WHERE NOT correct_0 AND correct) AS n_helpful
+        SELECT probe, count(*) AS n_pairs, count(*) FILTER (WHERE chosen <> control_chosen) AS n_flipped,
+               count(*) FILTER (WHERE control_correct AND NOT correct) AS n_harmful,
+               count(*) FILTER (WHERE NOT control_correct AND correct) AS n_helpful
         FROM pairs WHERE cued GROUP BY probe ORDER BY probe""", [run_id])
 
 
@@ -162,16 +138,17 @@ def flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, per_probe: int = 
     """
     return df(con, _pairs_cte() + """,
     picked AS (
-      SELECT * FROM pairs WHERE cued AND chosen <> chosen_0
+      SELECT * FROM pairs WHERE cued AND chosen <> control_chosen
       QUALIFY row_number() OVER (PARTITION BY probe ORDER BY (chosen = cue_target) DESC, (kind = 'fact') DESC,
                                 hash(trial_id || ?)) <= ?)
-    SELECT p.probe, p.item_id, p.condition, p.ord AS "order", p.cue_target, p.template, p.placement, p.kind,
-           p.label, p.choice, p.chosen, p.correct, p.choice_0, p.chosen_0, p.correct_0,
+    SELECT p.probe, p.item_id, p.condition, p."order", p.cue_target, p.template, p.placement, p.kind,
+           p.label, p.choice, p.chosen, p.correct, p.control_choice AS choice_0, p.control_chosen AS chosen_0,
+           p.control_correct AS correct_0,
            i.prompt, i.category, t.first, t.second, t.cue, v.raw, v0.raw AS raw_0
     FROM picked p
     JOIN trials t ON t.run_id = ? AND t.trial_id = p.trial_id
     JOIN verdicts v ON v.run_id = ? AND v.trial_id = p.trial_id
-    JOIN verdicts v0 ON v0.run_id = ? AND v0.trial_id = p.trial_id_0
+    JOIN verdicts v0 ON v0.run_id = ? AND v0.trial_id = p.control_trial_id
     JOIN items i ON i.run_id = ? AND i.item_id = p.item_id
     ORDER BY p.probe, (p.chosen = p.cue_target) DESC, (p.kind = 'fact') DESC, p.item_id""",
               [run_id, str(seed), per_probe, run_id, run_id, run_id, run_id])
@@ -193,7 +170,7 @@ def order_flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, limit: int 
             FROM items i JOIN trials t ON t.run_id = i.run_id AND t.item_id = i.item_id
             JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
             WHERE i.run_id = ? AND i.item_id IN (SELECT item_id FROM _pick) AND t.probe = 'position'
-              AND t.repeat = 0
+              AND t.repeat = 0 AND coalesce(t.mitigation, 'none') = 'none'
             ORDER BY (i.kind = 'fact') DESC, i.item_id, t."order\"""", [run_id])
     finally:
         con.unregister("_pick")

@@ -80,10 +80,12 @@ def profile_rows(metrics: pd.DataFrame) -> pd.DataFrame:
     fpr = _rows(metrics, "first_position_rate", "position")
     if len(fpr):
         rec = fpr.iloc[0]
-        p = _num(rec["p_value"])
+        p_adj = _num(rec.get("p_adjusted"))
+        p = p_adj if not math.isnan(p_adj) else _num(rec["p_value"])
         out.insert(0, {"probe": "position", "label": "position (first-position rate - 50%)",
                        "estimate": _num(rec["estimate"]) - 0.5, "ci_low": _num(rec["ci_low"]) - 0.5,
-                       "ci_high": _num(rec["ci_high"]) - 0.5, "n": rec["n"], "p": f"sign test p {format_p(p)}",
+                       "ci_high": _num(rec["ci_high"]) - 0.5, "n": rec["n"],
+                       "p": f"sign test, BH-adjusted p {format_p(p)}",
                        "p_num": p, "group": "p < 0.05" if p < 0.05 else "p ≥ 0.05"})
     return pd.DataFrame(out, columns=["probe", "label", "estimate", "ci_low", "ci_high", "n", "p", "p_num", "group"])
 
@@ -102,11 +104,17 @@ def bias_headline(profile: pd.DataFrame) -> str:
 
 
 def _dot(rec: dict, label: str) -> dict:
+    """A chart row; significance is read from the p-value adjusted within the row's family."""
     lo, hi = _num(rec["ci_low"]), _num(rec["ci_high"])
-    excl = not (math.isnan(lo) or math.isnan(hi)) and (lo > 0 or hi < 0)
-    p = _num(rec.get("p_value"))
+    p, p_adj = _num(rec.get("p_value")), _num(rec.get("p_adjusted"))
+    text = "" if math.isnan(p) else f"p {format_p(p)}"
+    if not math.isnan(p_adj):
+        text += f", adjusted p {format_p(p_adj)} ({_text(rec.get('family'))})"
+        group = "adjusted p < 0.05" if p_adj < 0.05 else "adjusted p ≥ 0.05"
+    else:
+        group = "no test"
     return {"label": label, "estimate": _num(rec["estimate"]), "ci_low": lo, "ci_high": hi, "n": rec.get("n"),
-            "p": "" if math.isnan(p) else f"p {format_p(p)}", "group": "CI excludes 0" if excl else "CI includes 0"}
+            "p": text, "group": group}
 
 
 def table_rows(m: pd.DataFrame) -> list[dict[str, Any]]:

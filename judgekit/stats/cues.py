@@ -7,10 +7,10 @@ condition, order, repeat, label, kind, choice, chosen, cue_target, template, pla
 
 Conventions. Rows with ``choice == "error"`` are dropped from everything and counted in
 ``error_count``; a choice that is not "A"/"B"/"tie" is invalid (``parse_failure_rate``) and
-leaves every paired metric. Duplicate non-error rows of one
-``(item_id, condition, placement, order, repeat)`` keep the first. A *pair* is a valid
-repeat-0 trial of a non-control condition joined with the valid repeat-0 control trial of
-the same ``(item_id, order)``. The *cued set* holds the pairs whose ``cue_target`` is A/B,
+leaves every paired metric. Design cells and pairs are those of :mod:`judgekit.stats.design`
+(the first trial of a cell is kept; a *pair* is a valid repeat-0 trial of a non-control
+condition joined with the valid repeat-0 control trial of the same run, probe, mitigation,
+item and order). The *cued set* holds the pairs whose ``cue_target`` is A/B,
 except the ``irrelevant_*`` conditions (verbosity's "something was added" control) and
 untargeted ones such as reflection's ``between``. Ties never count as picking the target.
 
@@ -26,14 +26,15 @@ Definitions (``n`` is always the number of units the estimate is computed over):
   "preference", each condition, "template:<id>", "placement:<p>"; verbosity also
   "irrelevant" (the irrelevant-text conditions pooled). Interval: percentile cluster
   bootstrap of the paired differences by item (Newcombe's hybrid score interval if every
-  replicate is equal, e.g. no discordant pair). p: exact McNemar on b = control picks the
-  target and the cued trial does not, c = the reverse (b and c in the note). McNemar takes
-  pairs as independent; the two orders and conditions of an item are not, so read the
-  bootstrap interval first.
+  replicate is equal, e.g. no discordant pair). p: exact sign test over items on each item's
+  net shift (sum of its paired differences): items shifting toward the target vs away. b =
+  control picks the target and the cued trial does not, c = the reverse (in the note).
+* ``bias_effect_mcnemar`` ("all"): the same estimate with the pair-level exact McNemar p on b
+  and c, a secondary figure (it takes an item's pairs as independent, which they are not).
 * ``harmful_flips`` / ``helpful_flips``: over cued pairs on labelled items, the share going
-  right -> wrong / wrong -> right (a tie is wrong); the count in the note; Wilson.
+  right -> wrong / wrong -> right (a tie is wrong); the count in the note; cluster bootstrap.
 * ``robustness_rate``: share of cued pairs whose ``chosen`` equals control's, 1 - flip_rate
-  "all"; Wilson. The robustness rate of CALM (Ye et al. 2024, "Justice or Prejudice?").
+  "all"; cluster bootstrap. The robustness rate of CALM (Ye et al. 2024, "Justice or Prejudice?").
 * ``noise_floor``: share of (repeat-0, repeat-k > 0) valid control verdicts of one
   ``(item_id, order)`` that differ; cluster bootstrap; nan without repeats.
 * ``flip_rate_net``: flip_rate "all" - noise_floor, items resampled jointly for both
@@ -43,7 +44,7 @@ Definitions (``n`` is always the number of units the estimate is computed over):
   items resampled jointly; percentile interval and bootstrap p.
 * ``between_first_shift`` (reflection): over ``between`` pairs where both verdicts are
   valid and not ties, share choosing presented A in ``between`` minus in control; item
-  bootstrap, exact McNemar (b = control first only, c = between first only).
+  bootstrap, item-level sign test (b = control first only, c = between first only).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from judgekit.stats.design import BASELINE, BETWEEN, CELL, CONTROL, IRRELEVANT, PAIR, TARGETS, VALID
 from judgekit.stats.intervals import (
     NAN,
     exact_mcnemar,
@@ -63,13 +65,10 @@ from judgekit.stats.intervals import (
 )
 from judgekit.stats.position import COLUMNS, _boot_share, _per_item
 
-CONTROL = "control"
-BETWEEN = "between"
-IRRELEVANT = "irrelevant"
-_VALID = ("A", "B", "tie")
+_VALID = VALID
 _INPUT = ("item_id", "probe", "condition", "order", "repeat", "label", "kind", "choice", "chosen",
           "cue_target", "template", "placement")
-_KEY = ["item_id", "condition", "placement", "order", "repeat"]
+_KEY = list(CELL)
 
 
 class Rows:
@@ -95,6 +94,9 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     if one_probe and d["probe"].dropna().nunique() > 1:
         raise ValueError("cue_metrics expects one probe; filter the verdicts first")
     d["repeat"] = pd.to_numeric(d["repeat"], errors="coerce").fillna(0).astype(int)
+    d["run_id"] = d["run_id"].fillna("") if "run_id" in d else ""
+    d["mitigation"] = d["mitigation"].fillna(BASELINE) if "mitigation" in d else BASELINE
+    d["probe"] = d["probe"].fillna("")
     for col in ("template", "placement"):
         d[col] = pd.Series([None if pd.isna(v) else str(v) for v in d[col]], index=d.index, dtype=object)
     choice = d["choice"].astype(object)
@@ -103,21 +105,25 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
 
 
 def dedupe(d: pd.DataFrame) -> pd.DataFrame:
-    """Non-error rows, first row per (item_id, condition, placement, order, repeat)."""
-    return d[d["status"] != "error"].drop_duplicates(_KEY, keep="first")
+    """The design cells (:mod:`judgekit.stats.design`): non-error rows, the first trial of each cell."""
+    d = d[d["status"] != "error"]
+    if "trial_id" in d:
+        d = d.sort_values("trial_id", kind="stable")
+    return d.drop_duplicates(_KEY, keep="first")
 
 
 def cue_pairs(d: pd.DataFrame) -> pd.DataFrame:
-    """Valid repeat-0 perturbed trials joined with the valid repeat-0 control of the same (item, order).
+    """The cue pairs of :mod:`judgekit.stats.design` at repeat 0 (``d`` as returned by :func:`dedupe`).
 
-    Adds ``choice_0``/``chosen_0`` (control), ``irrelevant`` and ``cued`` (the cued set).
+    A valid cued trial joined with the valid control of the same (run, probe, mitigation, item,
+    order). Adds ``choice_0``/``chosen_0`` (control), ``irrelevant`` and ``cued`` (the cued set).
     """
     r0 = d[(d["repeat"] == 0) & (d["status"] == "valid")]
-    ctrl = r0.loc[r0["condition"] == CONTROL, ["item_id", "order", "choice", "chosen"]]
+    ctrl = r0.loc[r0["condition"] == CONTROL, [*PAIR, "choice", "chosen"]]
     ctrl = ctrl.rename(columns={"choice": "choice_0", "chosen": "chosen_0"})
-    p = r0[r0["condition"] != CONTROL].merge(ctrl, on=["item_id", "order"], how="inner")
+    p = r0[r0["condition"] != CONTROL].merge(ctrl, on=list(PAIR), how="inner")
     p["irrelevant"] = p["condition"].astype(str).str.startswith(IRRELEVANT)
-    p["cued"] = p["cue_target"].isin(["A", "B"]) & ~p["irrelevant"]
+    p["cued"] = p["cue_target"].isin(list(TARGETS)) & ~p["irrelevant"]
     return p.reset_index(drop=True)
 
 
@@ -126,27 +132,47 @@ def target_hits(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return (p["chosen"] == p["cue_target"]).to_numpy(bool), (p["chosen_0"] == p["cue_target"]).to_numpy(bool)
 
 
+def item_sign_test(items, shift) -> tuple[float, int, int]:
+    """Exact two-sided sign test over items of H0 "an item's net shift is as likely > 0 as < 0".
+
+    ``shift`` holds one paired difference per pair; an item's net shift is their sum. Items with
+    net 0 carry no sign. Returns (p, items with net > 0, items with net < 0). Valid when items
+    react to the cue in opposite directions (the pairs of one item are never taken as independent).
+    """
+    shift = np.asarray(shift, float)
+    if shift.size == 0:
+        return NAN, 0, 0
+    net, _ = _per_item(pd.Series(np.asarray(items, dtype=object)), shift)
+    up, down = int(np.sum(net > 0)), int(np.sum(net < 0))
+    return exact_mcnemar(up, down), up, down
+
+
 def paired_shift(items, x1, x0, n_boot: int, seed: int, alpha: float):
-    """mean(x1 - x0) over pairs -> (est, ci, n, p, note); b = x0 only, c = x1 only."""
+    """mean(x1 - x0) over pairs -> (est, ci, n, p, note, p_mcnemar); b = x0 only, c = x1 only.
+
+    p is the item-level sign test (:func:`item_sign_test`); the pair-level exact McNemar p, which
+    takes the pairs of an item as independent, is returned separately as a secondary figure.
+    """
     x1, x0 = np.asarray(x1, bool), np.asarray(x0, bool)
     n = x1.size
     if n == 0:
-        return NAN, (NAN, NAN), 0, NAN, "no valid pairs"
+        return NAN, (NAN, NAN), 0, NAN, "no valid pairs", NAN
     both, b, c = int(np.sum(x1 & x0)), int(np.sum(x0 & ~x1)), int(np.sum(x1 & ~x0))
-    num, den = _per_item(pd.Series(np.asarray(items, dtype=object)), x1.astype(float) - x0)
+    diff = x1.astype(float) - x0
+    num, den = _per_item(pd.Series(np.asarray(items, dtype=object)), diff)
     ci = ratio_bootstrap(num, den, n_boot, seed, alpha)
-    note = f"b={b}, c={c}; exact McNemar; cluster bootstrap over {num.size} items"
+    p, up, down = item_sign_test(items, diff)
+    note = (f"b={b}, c={c}; p: exact sign test over items ({up} shift toward, {down} away); "
+            f"cluster bootstrap over {num.size} items")
     if ci[0] == ci[1]:
         ci = paired_diff_ci(both, c, b, n - both - b - c, alpha)
         note += "; bootstrap degenerate: Newcombe hybrid score interval"
-    return (c - b) / n, ci, n, exact_mcnemar(b, c), note
+    return (c - b) / n, ci, n, p, note, exact_mcnemar(b, c)
 
 
-def joint_diff(items1, v1, items2, v2, n_boot: int, seed: int, alpha: float):
-    """mean(v1) - mean(v2), items resampled jointly -> (est, ci, p); p = 2 * smaller tail beyond 0."""
+def joint_reps(items1, v1, items2, v2, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap replicates of mean(v1) and mean(v2) with the same items drawn for both (paired)."""
     v1, v2 = np.asarray(v1, float), np.asarray(v2, float)
-    if v1.size == 0 or v2.size == 0:
-        return NAN, (NAN, NAN), NAN
     i1, i2 = np.asarray(items1, dtype=object), np.asarray(items2, dtype=object)
     index = pd.Index(pd.unique(np.concatenate([i1, i2])))
 
@@ -156,13 +182,28 @@ def joint_diff(items1, v1, items2, v2, n_boot: int, seed: int, alpha: float):
                 np.bincount(codes, minlength=len(index)).astype(float))
 
     # Equal seed and equal cluster count: ratio_bootstrap_reps draws the same items in both calls.
-    reps = ratio_bootstrap_reps(*sums(i1, v1), n_boot, seed) - ratio_bootstrap_reps(*sums(i2, v2), n_boot, seed)
+    return ratio_bootstrap_reps(*sums(i1, v1), n_boot, seed), ratio_bootstrap_reps(*sums(i2, v2), n_boot, seed)
+
+
+def boot_p(reps: np.ndarray) -> float:
+    """Two-sided bootstrap p of H0 "the statistic is 0": twice the smaller tail share beyond 0 (+1 corrected)."""
+    reps = np.asarray(reps, float)
     reps = reps[np.isfinite(reps)]
-    p = NAN
-    if reps.size:
-        tail = min(np.sum(reps <= 0), np.sum(reps >= 0))
-        p = min(1.0, 2.0 * (tail + 1) / (reps.size + 1))
-    return float(v1.mean() - v2.mean()), percentile_interval(reps, alpha), p
+    if not reps.size:
+        return NAN
+    tail = min(np.sum(reps <= 0), np.sum(reps >= 0))
+    return min(1.0, 2.0 * (tail + 1) / (reps.size + 1))
+
+
+def joint_diff(items1, v1, items2, v2, n_boot: int, seed: int, alpha: float):
+    """mean(v1) - mean(v2), items resampled jointly -> (est, ci, p); p = 2 * smaller tail beyond 0."""
+    v1, v2 = np.asarray(v1, float), np.asarray(v2, float)
+    if v1.size == 0 or v2.size == 0:
+        return NAN, (NAN, NAN), NAN
+    r1, r2 = joint_reps(items1, v1, items2, v2, n_boot, seed)
+    reps = r1 - r2
+    reps = reps[np.isfinite(reps)]
+    return float(v1.mean() - v2.mean()), percentile_interval(reps, alpha), boot_p(reps)
 
 
 def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: float = 0.05) -> pd.DataFrame:
@@ -197,8 +238,12 @@ def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: f
         out.add(metric, subset, est, ci, n, note="; ".join(x for x in (note, bnote) if x) or empty_note)
 
     def bias(subset, p):
-        est, ci, n, pv, note = paired_shift(p["item_id"], *target_hits(p), n_boot, seed, alpha)
+        est, ci, n, pv, note, p_mc = paired_shift(p["item_id"], *target_hits(p), n_boot, seed, alpha)
         out.add("bias_effect", subset, est, ci, n, pv, empty_note if n == 0 else note)
+        if subset == "all":
+            out.add("bias_effect_mcnemar", "all", est, ci, n, p_mc,
+                    "pair-level exact McNemar (takes an item's pairs as independent; secondary to the sign test)"
+                    if n else empty_note)
 
     for cond in others:
         s = pairs[pairs["condition"] == cond]
@@ -233,16 +278,12 @@ def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: f
     n_lab = len(labelled)
     for metric, mask, what in (("harmful_flips", right0 & ~right1, "right -> wrong"),
                                ("helpful_flips", ~right0 & right1, "wrong -> right")):
-        k = int(mask.sum())
-        out.add(metric, "all", ratio(k, n_lab), wilson(k, n_lab, alpha), n_lab,
-                note=f"{k} {what} of {n_lab} labelled cued pairs; Wilson" if n_lab else empty_note)
-    k = int((~flips).sum())
-    out.add("robustness_rate", "all", ratio(k, len(cued)), wilson(k, len(cued), alpha), len(cued),
-            note="comparable to CALM's robustness rate; Wilson" if len(cued) else empty_note)
+        share(metric, "all", labelled, mask, f"{int(mask.sum())} {what} of {n_lab} labelled cued pairs")
+    share("robustness_rate", "all", cued, ~flips, "comparable to CALM's robustness rate")
 
     ctrl = d[(d["condition"] == CONTROL) & (d["status"] == "valid")]
-    base = ctrl.loc[ctrl["repeat"] == 0, ["item_id", "order", "chosen"]]
-    reps = ctrl[ctrl["repeat"] > 0].merge(base, on=["item_id", "order"], suffixes=("", "_0"))
+    base = ctrl.loc[ctrl["repeat"] == 0, [*PAIR, "chosen"]]
+    reps = ctrl[ctrl["repeat"] > 0].merge(base, on=list(PAIR), suffixes=("", "_0"))
     noise = (reps["chosen"] != reps["chosen_0"]).to_numpy()
     if len(reps):
         share("noise_floor", "all", reps, noise, "identical control re-asks")
@@ -258,8 +299,8 @@ def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: f
     if BETWEEN in others:
         s = pairs[(pairs["condition"] == BETWEEN) & pairs["choice"].isin(["A", "B"])
                   & pairs["choice_0"].isin(["A", "B"])]
-        est, ci, n, pv, note = paired_shift(s["item_id"], s["choice"] == "A", s["choice_0"] == "A",
-                                            n_boot, seed, alpha)
+        est, ci, n, pv, note, _ = paired_shift(s["item_id"], s["choice"] == "A", s["choice_0"] == "A",
+                                               n_boot, seed, alpha)
         out.add("between_first_shift", "all", est, ci, n, pv,
                 f"first-position rate between - control; {note}" if n else empty_note)
     return out.frame()

@@ -13,12 +13,22 @@ Verdict frames per mitigation:
   the other folds of items (cross-fitting: no item calibrates itself) and subtracted from each
   verdict's log-odds. It costs no extra call per verdict (only a one-off calibration set).
 
-For every (probe, mitigation) the table reports, against ``none`` on the same items:
-``mitigation_bias_change`` (cue probes: change in bias_effect; position: change in the
-first-position rate), ``mitigation_accuracy_change`` (control trials, against gold),
-``mitigation_tie_rate`` (so that a fix cannot win by answering "tie"),
-``mitigation_extra_tokens`` and ``mitigation_extra_cost`` (per verdict). Intervals come from a
-bootstrap over items that resamples the same items for both arms.
+For every (probe, mitigation) the table reports, against ``none`` on the same items. The bias
+of a cue probe is its ``bias_effect``; of the position probe the first-position rate minus 0.5
+(signed: > 0 primacy, < 0 recency).
+
+* ``mitigation_bias_change``: ``|bias with| - |bias without|``, the change in the SIZE of the
+  bias: negative = the bias shrank (lower is better), whichever its direction.
+* ``mitigation_overshoot``: ``-sign(bias without) * bias with``: the bias left after the fix in
+  the direction opposite to the original one. > 0 with an interval above 0 means the fix
+  overshot (e.g. +0.3 primacy turned into -0.3 recency, which ``bias_change`` scores as 0).
+* ``mitigation_accuracy_change`` (control trials, against gold).
+* ``mitigation_tie_rate`` (so that a fix cannot win by answering "tie"): one verdict per trial
+  (for ``swap`` one per aggregated pair of orders), cluster bootstrap over items.
+* ``mitigation_extra_tokens`` and ``mitigation_extra_cost`` (per verdict).
+
+Intervals: a paired bootstrap over items that resamples the same items for both arms;
+p-values: the bootstrap's two-sided tail share beyond 0.
 """
 
 from __future__ import annotations
@@ -28,9 +38,9 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from judgekit.stats.cues import cue_pairs, dedupe, joint_diff, prepare, target_hits
-from judgekit.stats.intervals import NAN, wilson
-from judgekit.stats.position import COLUMNS
+from judgekit.stats.cues import boot_p, cue_pairs, dedupe, joint_diff, joint_reps, prepare, target_hits
+from judgekit.stats.intervals import NAN, percentile_interval
+from judgekit.stats.position import COLUMNS, _boot_share
 from judgekit.types import original_p_a_col, original_to_presented_col, presented_to_original_col, score_against_gold
 
 AGGREGATE = ("swap", "calibrate")
@@ -162,28 +172,42 @@ def _rows(probe: str, m: str, base: pd.DataFrame, mit: pd.DataFrame | None, n_bo
     subset = f"mitigation:{m}"
     if mit is None or mit.empty:
         why = "needs the judge's probabilities (p_a, p_b)" if m == "calibrate" else "no verdicts"
-        return [[probe, "mitigation_bias_change", subset, NAN, NAN, NAN, NAN, 0, why]]
+        return [[probe, "mitigation_bias_change", subset, NAN, NAN, NAN, NAN, 0, why],
+                [probe, "mitigation_overshoot", subset, NAN, NAN, NAN, NAN, 0, why]]
     ok_m, ok_b = mit[mit["status"] != "error"], base[base["status"] != "error"]
     rows = []
     i1, v1 = _bias_values(ok_m, probe)
     i0, v0 = _bias_values(ok_b, probe)
-    est, ci, p = joint_diff(i1, v1, i0, v0, n_boot, seed, alpha)
-    what = "first-position rate" if probe == "position" else "bias_effect"
+    what = "first-position rate - 0.5" if probe == "position" else "bias_effect"
     before, after = (float(v0.mean()) if v0.size else NAN), (float(v1.mean()) if v1.size else NAN)
-    rel = f"; relative change {(after - before) / abs(before):+.0%}" if before and before == before else ""
-    rows.append([probe, "mitigation_bias_change", subset, est, ci[0], ci[1], p, int(v1.size),
-                 f"{what}: {before:+.3f} without, {after:+.3f} with {m}{rel}; joint item bootstrap"])
+    if v1.size and v0.size:
+        r1, r0 = joint_reps(i1, v1, i0, v0, n_boot, seed)
+        direction = float(np.sign(before)) or 1.0
+        change, over = np.abs(r1) - np.abs(r0), -direction * r1
+        ci_c, p_c = percentile_interval(change, alpha), boot_p(change)
+        ci_o, p_o = percentile_interval(over, alpha), boot_p(over)
+    else:
+        ci_c = ci_o = (NAN, NAN)
+        p_c = p_o = NAN
+    rows.append([probe, "mitigation_bias_change", subset, abs(after) - abs(before), ci_c[0], ci_c[1], p_c,
+                 int(v1.size), f"|{what}|: {abs(before):.3f} without, {abs(after):.3f} with {m} (signed "
+                 f"{before:+.3f} -> {after:+.3f}); lower is better; paired item bootstrap"])
+    rows.append([probe, "mitigation_overshoot", subset, -(float(np.sign(before)) or 1.0) * after, ci_o[0], ci_o[1],
+                 p_o, int(v1.size), f"{what} with {m} in the direction opposite to without ({before:+.3f}); "
+                 "> 0: the fix overshot; paired item bootstrap"])
     a1, acc1 = _accuracy_values(ok_m)
     a0, acc0 = _accuracy_values(ok_b)
     est, ci, p = joint_diff(a1, acc1, a0, acc0, n_boot, seed, alpha)
     rows.append([probe, "mitigation_accuracy_change", subset, est, ci[0], ci[1], p, int(acc1.size),
                  "gold accuracy on control trials, mitigated minus unmitigated"])
     valid_m = ok_m[ok_m["status"] == "valid"]
-    ties = int((valid_m["choice"] == "tie").sum())
+    if m == "swap":  # the aggregated verdict sits on both order rows: count it once
+        valid_m = valid_m[valid_m["order"] == "AB"]
     base_ties = float((ok_b.loc[ok_b["status"] == "valid", "choice"] == "tie").mean()) if len(ok_b) else NAN
-    lo, hi = wilson(ties, len(valid_m), alpha)
-    rows.append([probe, "mitigation_tie_rate", subset, ties / len(valid_m) if len(valid_m) else NAN, lo, hi, NAN,
-                 len(valid_m), f"tie rate without mitigation: {base_ties:.3f}"])
+    est, ci, n, bnote = _boot_share(valid_m["item_id"], (valid_m["choice"] == "tie").to_numpy(), n_boot, seed,
+                                    alpha)
+    rows.append([probe, "mitigation_tie_rate", subset, est, ci[0], ci[1], NAN, n,
+                 f"tie rate without mitigation: {base_ties:.3f}; {bnote or 'no verdicts'}"])
     tok = lambda f: _per_verdict(f, "input_tokens") + _per_verdict(f, "output_tokens")  # noqa: E731
     extra_note = "per verdict; plus a one-off calibration set" if m == "calibrate" else "per verdict"
     extra_tok = 0.0 if m == "calibrate" else tok(ok_m) - tok(ok_b)

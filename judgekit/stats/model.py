@@ -22,8 +22,9 @@ Rows: ``model_cue_log_odds`` (subset = probe; estimate = ``g_probe``) and
 is all 0 or all 1 (separation) is left out of the fit and gets a nan row; a fit that fails
 or does not converge gives nan rows with a note, never an exception.
 
-:func:`add_adjusted_p` adds ``p_adjusted``: Benjamini-Hochberg across the ``bias_effect``
-rows with subset "all" (one per probe: the family of headline tests), nan elsewhere.
+:func:`add_adjusted_p` adds ``family`` and ``p_adjusted``: Benjamini-Hochberg within each
+family (:func:`family_of`): the headline tests (one per probe), each probe's subset rows, its
+secondary tests, its mitigation rows and the model. Rows without a p-value get nan.
 """
 
 from __future__ import annotations
@@ -130,12 +131,42 @@ def benjamini_hochberg(pvalues) -> np.ndarray:
     return adj
 
 
+HEADLINE = "headline"
+
+
+def family_of(probe: str, metric: str, subset: str) -> str:
+    """The multiplicity family of a metrics row (see docs/metrics.md "Multiplicity").
+
+    ``headline``: each cue probe's ``bias_effect`` "all" and the position probe's
+    ``first_position_rate``; ``<probe>:subsets``: a probe's other ``bias_effect`` rows
+    (condition, kind, template, placement); ``<probe>:mitigations``: its ``mitigation_*`` rows;
+    ``model``: the cross-probe model; ``<probe>:secondary``: every other test of the probe.
+    """
+    probe = str(probe)
+    if (metric == "bias_effect" and subset == "all") or (probe == "position" and metric == "first_position_rate"):
+        return HEADLINE
+    if metric == "bias_effect":
+        return f"{probe}:subsets"
+    if metric.startswith("mitigation_"):
+        return f"{probe}:mitigations"
+    if metric.startswith("model_"):
+        return "model"
+    return f"{probe}:secondary"
+
+
 def add_adjusted_p(metrics_df: pd.DataFrame) -> pd.DataFrame:
-    """Copy with ``p_adjusted``: BH over the ``bias_effect`` / "all" rows (all probes), nan elsewhere."""
+    """Copy with ``family`` and ``p_adjusted``: Benjamini-Hochberg within each family of rows with a p-value."""
     out = metrics_df.copy()
     out["p_adjusted"] = np.nan
+    out["family"] = None
     if out.empty:
         return out
-    family = ((out["metric"] == "bias_effect") & (out["subset"] == "all")).to_numpy()
-    out.loc[family, "p_adjusted"] = benjamini_hochberg(out.loc[family, "p_value"].to_numpy())
+    has_p = np.isfinite(out["p_value"].to_numpy(float))
+    probes = out["probe"] if "probe" in out else pd.Series([""] * len(out), index=out.index)
+    fam = pd.Series([family_of(p, m, s) if ok else None
+                     for p, m, s, ok in zip(probes, out["metric"], out["subset"], has_p, strict=True)], index=out.index)
+    out["family"] = fam
+    for name in sorted(fam.dropna().unique()):
+        rows = (fam == name).to_numpy()
+        out.loc[rows, "p_adjusted"] = benjamini_hochberg(out.loc[rows, "p_value"].to_numpy())
     return out

@@ -16,7 +16,10 @@ valid repeat-0 verdict in both orders):
   equals the label (a tie is wrong). Subsets "all" (cluster bootstrap over items,
   as the two orders of an item are correlated), "AB"/"BA" (Wilson) and, when
   both kinds occur, "fact"/"preference" (cluster bootstrap).
-* ``accuracy_strict``: as ``accuracy`` "all" but invalid verdicts count as wrong.
+* ``accuracy_strict``: as ``accuracy`` "all" but invalid verdicts count as wrong (a share of
+  verdicts, not of items).
+* ``accuracy_both_orders``: share of labelled items with a repeat-0 verdict in both orders
+  that are right in both; an invalid verdict counts as wrong. Wilson over items.
 * ``accuracy_order_gap``: accuracy(AB) - accuracy(BA) over labelled item pairs;
   Newcombe hybrid score interval; exact McNemar p on the discordant pairs.
 * ``accuracy_gold_position_gap``: accuracy when the gold response is shown first
@@ -186,6 +189,12 @@ def position_metrics(
     strict = r0[r0["label"].isin(["A", "B"])]
     strict_hit = ((strict["status"] == "valid") & (strict["chosen"] == strict["label"])).to_numpy()
     boot("accuracy_strict", "all", strict["item_id"], strict_hit, note="invalid verdicts count as wrong")
+
+    both = strict.assign(hit=strict_hit).groupby("item_id")["hit"].agg(["sum", "count"])
+    both = both[both["count"] >= 2]
+    k, n = int((both["sum"] >= both["count"]).sum()), len(both)
+    add("accuracy_both_orders", "all", ratio(k, n), wilson(k, n, alpha), n,
+        note=f"{k} of {n} labelled items right in both orders (invalid = wrong); Wilson over items")
 
     # Paired accuracy gaps over labelled item pairs.
     pairs = _pairs(valid0)

@@ -175,7 +175,7 @@ class Store:
     def metrics_frame(self, run_id: str) -> pd.DataFrame:
         """What the statistics need, without the texts (response lengths instead): bounded memory."""
         return self.query("""
-            SELECT v.run_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
+            SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
                    i.label, i.kind, i.category, v.choice, v.chosen, v.correct, v.p_a, v.p_b,
                    json_extract_string(t.cue, '$.target') AS cue_target,
                    json_extract_string(t.cue, '$.template') AS template,
@@ -185,7 +185,7 @@ class Store:
             FROM verdicts v
             JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
             JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
-            WHERE v.run_id = ?""", [run_id])
+            WHERE v.run_id = ? ORDER BY v.trial_id""", [run_id])
 
     def copy_metrics(self, source_run: str, target_run: str) -> None:
         with self.connect(timeout_s=max(self.lock_timeout_s, 120)) as con:
@@ -212,12 +212,18 @@ class Store:
 
     # -- metrics ------------------------------------------------------------------------------
     def write_metrics(self, run_id: str, suite: str, metrics: pd.DataFrame) -> None:
+        """Replace the run's metrics; every row records the judgekit and statistics versions."""
+        from judgekit import __version__
+        from judgekit.stats import STATS_VERSION
+
         df = metrics.copy()
         df.insert(0, "suite", suite)
         df.insert(0, "run_id", run_id)
         df["computed_at"] = now()
+        df["judgekit_version"] = __version__
+        df["stats_version"] = STATS_VERSION
         cols = ["run_id", "suite", "probe", "metric", "subset", "estimate", "ci_low", "ci_high", "p_value",
-                "p_adjusted", "n", "note", "computed_at"]
+                "p_adjusted", "n", "note", "computed_at", "family", "judgekit_version", "stats_version"]
         for c in cols:
             if c not in df.columns:
                 df[c] = None

@@ -1,4 +1,6 @@
-"""The DuckDB schema: a public, documented interface (see README "DuckDB tables")."""
+"""The DuckDB schema: a public, documented interface (see README "DuckDB tables" and docs/sql.md)."""
+
+from judgekit.store.queries import view_sql
 
 SCHEMA_VERSION = 1
 
@@ -111,11 +113,18 @@ CREATE TABLE IF NOT EXISTS metrics (
     ci_low       DOUBLE,
     ci_high      DOUBLE,
     p_value      DOUBLE,
-    p_adjusted   DOUBLE,               -- Benjamini-Hochberg across probes (bias_effect rows)
+    p_adjusted   DOUBLE,               -- multiplicity-adjusted p within the row's family (docs/metrics.md)
     n            BIGINT,
     note         VARCHAR,
-    computed_at  TIMESTAMP
+    computed_at  TIMESTAMP,
+    family       VARCHAR,              -- the family p_adjusted is adjusted within
+    judgekit_version VARCHAR,          -- the judgekit and statistics versions that computed the row
+    stats_version    VARCHAR
 );
+-- databases created before these columns existed get them here
+ALTER TABLE metrics ADD COLUMN IF NOT EXISTS family VARCHAR;
+ALTER TABLE metrics ADD COLUMN IF NOT EXISTS judgekit_version VARCHAR;
+ALTER TABLE metrics ADD COLUMN IF NOT EXISTS stats_version VARCHAR;
 """
 
 VIEWS = """
@@ -141,35 +150,11 @@ SELECT r.run_id, r.suite, r.judge, r.dataset, r.status, r.started_at, r.finished
 FROM runs r LEFT JOIN verdicts v USING (run_id)
 GROUP BY ALL;
 
-CREATE OR REPLACE VIEW verdict_slim AS
-SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
-       i.label, i.kind, i.category, i.source, t.gold_position,
-       json_extract_string(t.cue, '$.target') AS cue_target,
-       json_extract_string(t.cue, '$.template') AS template,
-       json_extract_string(t.cue, '$.placement') AS placement,
-       v.choice, v.chosen, v.correct, v.p_a, v.p_b, v.error IS NOT NULL AS failed,
-       v.input_tokens, v.output_tokens, v.latency_s, v.cost_usd, v.cached, v.created_at
-FROM verdicts v
-JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
-JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id;
-
 CREATE OR REPLACE VIEW bias_profile AS
 SELECT m.run_id, r.judge, r.dataset, m.probe, m.estimate, m.ci_low, m.ci_high, m.n, m.p_value, m.p_adjusted,
        m.note
 FROM metrics m JOIN runs r USING (run_id)
 WHERE m.metric = 'bias_effect' AND m.subset = 'all';
 
-CREATE OR REPLACE VIEW cue_pairs AS
-WITH base AS (
-  SELECT * FROM verdict_slim WHERE repeat = 0 AND choice IN ('A', 'B', 'tie')),
-ctrl AS (
-  SELECT * FROM base WHERE condition = 'control'
-  QUALIFY row_number() OVER (PARTITION BY run_id, probe, item_id, "order" ORDER BY trial_id) = 1)
-SELECT c.run_id, c.probe, c.item_id, c."order", c.condition, c.template, c.placement, c.kind, c.label,
-       c.cue_target, c.trial_id, c.chosen, c.correct, k.trial_id AS control_trial_id,
-       k.chosen AS control_chosen, k.correct AS control_correct,
-       (c.cue_target IN ('A', 'B') AND NOT starts_with(c.condition, 'irrelevant')) AS cued
-FROM base c
-JOIN ctrl k ON k.run_id = c.run_id AND k.probe = c.probe AND k.item_id = c.item_id AND k."order" = c."order"
-WHERE c.condition <> 'control' AND c.probe <> 'position';
-"""
+""" + view_sql()
+

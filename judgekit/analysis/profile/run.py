@@ -27,6 +27,7 @@ from judgekit.analysis.profile.influence import influence_table
 from judgekit.analysis.profile.joint import joint_model, lc_win_rate, style_bt
 from judgekit.datasets.loaders import load_items
 from judgekit.judges.base import Judge
+from judgekit.store import queries as sq
 from judgekit.store.db import Store, now
 from judgekit.types import Item
 
@@ -75,6 +76,39 @@ def measure_items(store: Store, items: Sequence[Item], det: Sequence[str], llm: 
     return side, (a - b).astype(float)
 
 
+#: The judges' own choices on the pairs registered as ``_ids`` (generated from the read model; no values inside).
+_JUDGE_CHOICES = f"""
+    SELECT c.run_id, c.item_id, c.probe, c."order", c.chosen, r.judge, r.started_at, i.response_a, i.response_b
+    FROM ({sq.judge_choices()}) c
+    JOIN runs r ON r.run_id = c.run_id
+    JOIN items i ON i.run_id = c.run_id AND i.item_id = c.item_id
+    WHERE c.item_id IN (SELECT item_id FROM _ids)"""
+
+
+def judge_verdicts(store: Store, items: Sequence[Item], judges: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Each judge's own choices on these pairs, from ONE run per judge: (item_id, order, judge, chosen), run ids.
+
+    The run is the judge's newest run with verdicts on the same texts; its choices are those of the
+    read model (:func:`judgekit.store.queries.judge_choices`: valid control verdicts, mitigation
+    none, repeat 0), one per (item, order), the position probe's where it ran.
+    """
+    texts = {it.id: (it.response_a, it.response_b) for it in items}
+    with store.connect(read_only=True) as con:
+        con.register("_ids", pd.DataFrame({"item_id": [it.id for it in items]}))
+        v = con.execute(_JUDGE_CHOICES).df()
+    if v.empty:
+        return v, []
+    same = [texts.get(i) == (a, b) for i, a, b in zip(v["item_id"], v["response_a"], v["response_b"], strict=True)]
+    v = v[same]
+    if judges:
+        v = v[v["judge"].isin(list(judges))]
+    newest = v.sort_values("started_at").groupby("judge")["run_id"].last()
+    v = v[v["run_id"].isin(set(newest))]
+    v = v.assign(_pos=v["probe"] != "position").sort_values(["_pos", "probe"])
+    v = v.drop_duplicates(["run_id", "item_id", "order"]).sort_values(["judge", "item_id", "order"])
+    return v[["run_id", "item_id", "order", "judge", "chosen"]].reset_index(drop=True), sorted(set(newest))
+
+
 def gather_judgments(store: Store, items: Sequence[Item], judges: Sequence[str], *,
                      use_gold: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Judgments (pair_id, annotator, kind, choice, model_a, model_b) and the run ids they came from."""
@@ -89,20 +123,8 @@ def gather_judgments(store: Store, items: Sequence[Item], judges: Sequence[str],
         imp = imported.rename(columns={"annotator_kind": "kind"})
         imp["annotator"] = np.where(imp["kind"] == "human", HUMAN, imp["annotator"])
         frames.append(imp[["pair_id", "annotator", "kind", "choice", "model_a", "model_b"]])
-    texts = {it.id: (it.response_a, it.response_b) for it in items}
-    run_ids: list[str] = []
-    with store.connect(read_only=True) as con:
-        con.register("_ids", pd.DataFrame({"item_id": ids}))
-        v = con.execute("SELECT run_id, item_id, judge, chosen, response_a, response_b FROM verdicts_full "
-                        "WHERE item_id IN (SELECT item_id FROM _ids) AND condition = 'control' "
-                        "AND chosen IN ('A', 'B', 'tie')").df()
+    v, run_ids = judge_verdicts(store, items, judges)
     if not v.empty:
-        same = [texts.get(i) == (a, b) for i, a, b in zip(v["item_id"], v["response_a"], v["response_b"],
-                                                           strict=True)]
-        v = v[same]
-        if judges:
-            v = v[v["judge"].isin(list(judges))]
-        run_ids = sorted(set(v["run_id"]))
         frames.append(pd.DataFrame({"pair_id": v["item_id"], "annotator": v["judge"], "kind": "judge",
                                     "choice": v["chosen"]}))
     frames = [f for f in frames if not f.empty]
