@@ -55,7 +55,7 @@ def _first_record(path: Path) -> dict[str, Any] | None:
     text = path.read_text(encoding="utf-8", errors="replace")
     stripped = text.lstrip()
     try:
-        if stripped.startswith("[") or stripped.startswith("{") and suffix == ".json":
+        if stripped.startswith("[") or (stripped.startswith("{") and suffix == ".json"):
             data = json.loads(text)
             if isinstance(data, dict):
                 return data if "comparisons" in data else (data.get("annotations") or data.get("battles") or

@@ -13,8 +13,8 @@ Formats (``fmt``):
 ``alpaca_eval``      AlpacaEval annotation JSON: a list of objects with ``instruction``,
                      ``output_1``, ``output_2``, ``generator_1``, ``generator_2``, ``annotator``,
                      ``preference`` (1 = output_1, 2 = output_2, 1.5 or 0 = draw; a weighted
-                     annotator's value in between counts for the nearer side). The pair id includes both generators. A null
-                     preference (failed annotation) is skipped and counted.
+                     annotator's value in between counts for the nearer side). The pair id includes
+                     both generators. A null preference (failed annotation) is skipped and counted.
 ``arena``            Chatbot-Arena battle logs (JSON list or JSONL): ``model_a``, ``model_b``,
                      ``winner`` (model_a | model_b | tie | tie (bothbad)), optional ``judge``,
                      ``question_id`` and ``conversation_a`` / ``conversation_b`` (lists of

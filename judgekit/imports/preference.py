@@ -14,7 +14,7 @@ from typing import Any
 from judgekit.datasets.loaders import _records
 from judgekit.datasets.schema import DatasetError, normalise_label
 from judgekit.imports.common import ImportedRun, Judgment
-from judgekit.imports.judgments import _ap_choice, _json_rows, _missing, _obj, _text, _turns, _WINNERS, pair_hash
+from judgekit.imports.judgments import _WINNERS, _ap_choice, _json_rows, _missing, _obj, _text, _turns, pair_hash
 from judgekit.types import Item
 
 _SWAP = {"A": "B", "B": "A", "tie": "tie"}
@@ -39,6 +39,7 @@ def _add_item(run: ImportedRun, item: Item) -> int:
 def _done(runs: dict[str, ImportedRun]) -> list[ImportedRun]:
     for r in runs.values():
         r.extra.pop("_count", None)
+        r.extra.pop("_order_count", None)
     return list(runs.values())
 
 
@@ -61,7 +62,7 @@ def import_alpaca_eval(paths: list[Path], judge_name: str | None) -> list[Import
                 p = float(pref)
             except (TypeError, ValueError):
                 raise DatasetError(str(path), row, "preference", f"{pref!r} is not a number in [1, 2]") from None
-            if p != 0 and not 1 <= p <= 2 or math.isnan(p):
+            if (p != 0 and not 1 <= p <= 2) or math.isnan(p):
                 raise DatasetError(str(path), row, "preference", f"{pref!r} is outside [1, 2] (1.5 or 0 = draw)")
             q = 0.5 if p == 0 else p - 1
             choice = "tie" if q == 0.5 else ("B" if q > 0.5 else "A")
@@ -133,7 +134,10 @@ def import_table(paths: list[Path], judge_name: str | None) -> list[ImportedRun]
             texts = [rec.get(k) if isinstance(rec.get(k), str) else "" for k in ("prompt", "response_a", "response_b")]
             run = _run(runs, name, "table", path)
             item = Item(str(pid).strip(), *texts, label=label, source=path.name)
-            auto = _add_item(run, item)
+            _add_item(run, item)
+            per_order = run.extra.setdefault("_order_count", defaultdict(int))
+            auto = per_order[(item.id, order)]
+            per_order[(item.id, order)] += 1
             rep = rec.get("repeat")
             try:
                 repeat = auto if _missing(rep) or rep == "" else int(rep)

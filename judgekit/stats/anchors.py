@@ -152,7 +152,7 @@ def win_rate_se(q: np.ndarray) -> float:
 def discrete_counts(q: np.ndarray) -> dict[str, int]:
     """Wins (q > 0.5), base wins (q < 0.5) and draws (q == 0.5) after rounding each preference."""
     return {"n_wins": int((q > 0.5).sum()), "n_wins_base": int((q < 0.5).sum()), "n_draws": int((q == 0.5).sum()),
-            "n_total": int(len(q))}
+            "n_total": len(q)}
 
 
 def win_rate_discrete(q: np.ndarray) -> float:
@@ -181,7 +181,7 @@ def length_biases(texts: pd.DataFrame, q: np.ndarray, significant_delta: int = 3
     sig = np.abs(delta) > significant_delta
     return {"p_prefer_longer": _ratio(int((delta[sig] > 0).sum()), int(sig.sum())),
             "n_significant": int(sig.sum()), "percentage_longer": float(np.mean(delta / worse)),
-            "n_pairs": int(len(df))}
+            "n_pairs": len(df)}
 
 
 def _lc_design(len_a: np.ndarray, len_b: np.ndarray) -> np.ndarray:
