@@ -9,7 +9,8 @@ Input: the run's ``verdicts_full`` rows. Which figures appear depends on what th
 * repeats: ``repetition_stability_majority`` and ``repetition_stability_majority_sd``;
 * soft preferences (imports flagged ``soft_preference``, e.g. AlpacaEval's): AlpacaEval's ``win_rate``,
   ``win_rate_se``, ``win_rate_discrete`` with its counts, ``p_prefer_longer``, ``percentage_longer`` and
-  ``lc_win_rate`` (subset ``C=100`` for the fixed-C fit, ``unpenalised``);
+  ``lc_win_rate`` (subset ``C=100`` for the fixed-C fit, by AlpacaEval's liblinear solver when scikit-learn
+  is installed, else the exact minimiser; ``unpenalised``);
 * principle votes (probe ``principle``): ``principle_*`` rows, one subset per principle.
 
 Counts are rows whose ``estimate`` is the count.
@@ -117,8 +118,13 @@ def _soft_rows(soft: pd.DataFrame) -> list[dict[str, Any]]:
                      f"{src}: mean (len(best) - len(worse)) / len(worse)"))
     la, lbn = texts["response_a"].str.len().to_numpy(), texts["response_b"].str.len().to_numpy()
     if n > 2 and np.std(la - lbn) > 0:
-        rows.append(_row("position", "lc_win_rate", "C=100", A.lc_win_rate(la, lbn, q, C=100.0), n,
-                         f"{src} length_controlled_minimal on characters, soft labels, L1 with C = 100"))
+        fixed = "length_controlled_minimal on characters, soft labels, L1 with C = 100"
+        if A.liblinear_available():
+            rows.append(_row("position", "lc_win_rate", "C=100", A.lc_win_rate_liblinear(la, lbn, q), n,
+                             f"{src} {fixed}, solved by liblinear as AlpacaEval does"))
+        else:
+            rows.append(_row("position", "lc_win_rate", "C=100", A.lc_win_rate(la, lbn, q, C=100.0), n,
+                             f"{src} {fixed}, exact minimiser (scikit-learn absent; liblinear agrees to ~2e-4)"))
         rows.append(_row("position", "lc_win_rate", "unpenalised", A.lc_win_rate(la, lbn, q), n,
                          f"{src} length_controlled_minimal on characters, soft labels, maximum likelihood"))
     return rows

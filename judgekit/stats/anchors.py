@@ -190,6 +190,30 @@ def _lc_design(len_a: np.ndarray, len_b: np.ndarray) -> np.ndarray:
     return np.column_stack([np.tanh(delta / sd) if sd > 0 else np.zeros_like(delta), np.ones_like(delta)])
 
 
+def liblinear_available() -> bool:
+    """Whether scikit-learn (``pip install 'judgekit[anchors]'``) is there to run AlpacaEval's own solver."""
+    import importlib.util
+
+    return importlib.util.find_spec("sklearn") is not None
+
+
+def lc_win_rate_liblinear(len_a: np.ndarray, len_b: np.ndarray, q: np.ndarray, *, C: float = 100.0) -> float:
+    """:func:`lc_win_rate`'s fixed-C fit with AlpacaEval's own solver: scikit-learn's liblinear L1 logistic
+    regression (no intercept, ``random_state=123``, default tolerance) on the pairs twice, as successes weighted q
+    and failures weighted 1 - q. Needs scikit-learn."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    X = _lc_design(len_a, len_b)
+    y = np.asarray(q, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn >= 1.8 deprecates penalty= in favour of l1_ratio=
+        model = LogisticRegression(C=C, penalty="l1", solver="liblinear", fit_intercept=False, random_state=123)
+        model.fit(np.vstack([X, X]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[y, 1 - y])
+    return 100 / (1 + math.exp(-float(model.coef_[0][1])))
+
+
 def lc_win_rate(len_a: np.ndarray, len_b: np.ndarray, q: np.ndarray, *, C: float | None = None) -> float:
     """Length-controlled win rate: AlpacaEval's ``length_controlled_minimal`` GLM on characters, soft labels.
 
@@ -198,7 +222,8 @@ def lc_win_rate(len_a: np.ndarray, len_b: np.ndarray, q: np.ndarray, *, C: float
     Returns ``100 * sigmoid(w_const)`` (the win rate at equal length). ``C=None`` is the unpenalised maximum
     likelihood fit; a number is AlpacaEval's fixed-C fit: the minimiser of ``|w|_1 + C * weighted log-loss``.
     That minimiser is found here by Newton's method with the signs of the unpenalised fit; AlpacaEval's
-    liblinear solver stops at its tolerance, so the two differ by up to about 2e-4 percentage points.
+    liblinear solver stops at its tolerance, so the two differ by up to about 2e-4 percentage points
+    (:func:`lc_win_rate_liblinear` runs AlpacaEval's solver itself).
     """
     X = _lc_design(len_a, len_b)
     y = np.asarray(q, dtype=float)
