@@ -174,9 +174,18 @@ def test_alpaca_eval_every_figure(tmp_path):
         _check(key, fig, got)
         checked += 1
     assert checked == (30 if liblinear_available() else 27)
-    # five models in one database no longer collide: every pair id names its generator
+    # several models in one database no longer collide: every pair id names its generator
     items = Store(db, create=False).query("SELECT count(DISTINCT item_id) AS n FROM items")
     assert int(items["n"].iloc[0]) == 3 * 805
+    # the three files of one annotator in one import: one run, one subset per generator
+    db2 = tmp_path / "one_run.duckdb"
+    _import(db2, *files)
+    one = _metrics(db2)
+    assert one["judge"].nunique() == 1 and len(Store(db2, create=False).runs()) == 1
+    for key, fig in _expected("alpaca_eval").items():
+        model, metric = key.split("/")
+        if metric in ALPACA_MAP:
+            _check(key, fig, _get(one, ALPACA_MAP[metric], model))
 
 
 def test_feedback_forensics_every_figure(tmp_path):

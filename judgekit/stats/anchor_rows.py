@@ -10,7 +10,8 @@ Input: the run's ``verdicts_full`` rows. Which figures appear depends on what th
 * soft preferences (imports flagged ``soft_preference``, e.g. AlpacaEval's): AlpacaEval's ``win_rate``,
   ``win_rate_se``, ``win_rate_discrete`` with its counts, ``p_prefer_longer``, ``percentage_longer`` and
   ``lc_win_rate`` (subset ``C=100`` for the fixed-C fit, by AlpacaEval's liblinear solver when scikit-learn
-  is installed, else the exact minimiser; ``unpenalised``);
+  is installed, else the exact minimiser; ``unpenalised``); with several generators (``category``) also one
+  subset per generator (``GENERATOR``, ``C=100 GENERATOR``, ``unpenalised GENERATOR``);
 * principle votes (probe ``principle``): ``principle_*`` rows, one subset per principle.
 
 Counts are rows whose ``estimate`` is the count.
@@ -98,34 +99,44 @@ def soft_preference(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _soft_rows(soft: pd.DataFrame) -> list[dict[str, Any]]:
+    """AlpacaEval's figures over all soft preferences, and per generator (``category``) when there are several."""
     d = soft[soft["choice"] != "error"]
     d = d[pd.to_numeric(d["p_a"], errors="coerce").notna() & pd.to_numeric(d["p_b"], errors="coerce").notna()]
     if d.empty:
         return []
+    rows = _soft_block(d, "all")
+    groups = d["category"].dropna().unique() if "category" in d else []
+    if len(groups) > 1:
+        for g in groups:
+            rows += _soft_block(d[d["category"] == g], str(g))
+    return rows
+
+
+def _soft_block(d: pd.DataFrame, subset: str) -> list[dict[str, Any]]:
     q = soft_preference(d)
     n = len(q)
     src = "AlpacaEval"
-    rows = [_row("position", "win_rate", "all", A.win_rate(q), n, f"{src}: 100 * mean(preference - 1)"),
-            _row("position", "win_rate_se", "all", A.win_rate_se(q), n, f"{src}: 100 * sem, ddof 1"),
-            _row("position", "win_rate_discrete", "all", A.win_rate_discrete(q), n,
+    rows = [_row("position", "win_rate", subset, A.win_rate(q), n, f"{src}: 100 * mean(preference - 1)"),
+            _row("position", "win_rate_se", subset, A.win_rate_se(q), n, f"{src}: 100 * sem, ddof 1"),
+            _row("position", "win_rate_discrete", subset, A.win_rate_discrete(q), n,
                  f"{src}: 100 * (wins + draws / 2) / n")]
-    rows += [_row("position", k, "all", v, n, f"{src}: count") for k, v in A.discrete_counts(q).items()]
+    rows += [_row("position", k, subset, v, n, f"{src}: count") for k, v in A.discrete_counts(q).items()]
     texts = d[["prompt", "response_a", "response_b"]].fillna("")
     lb = A.length_biases(texts, q)
-    rows.append(_row("position", "p_prefer_longer", "all", lb["p_prefer_longer"], lb["n_significant"],
+    rows.append(_row("position", "p_prefer_longer", subset, lb["p_prefer_longer"], lb["n_significant"],
                      f"{src}: pairs whose lengths differ by more than 30 characters, duplicates dropped"))
-    rows.append(_row("position", "percentage_longer", "all", lb["percentage_longer"], lb["n_pairs"],
+    rows.append(_row("position", "percentage_longer", subset, lb["percentage_longer"], lb["n_pairs"],
                      f"{src}: mean (len(best) - len(worse)) / len(worse)"))
     la, lbn = texts["response_a"].str.len().to_numpy(), texts["response_b"].str.len().to_numpy()
     if n > 2 and np.std(la - lbn) > 0:
         fixed = "length_controlled_minimal on characters, soft labels, L1 with C = 100"
+        tag = "" if subset == "all" else f" {subset}"
         if A.liblinear_available():
-            rows.append(_row("position", "lc_win_rate", "C=100", A.lc_win_rate_liblinear(la, lbn, q), n,
-                             f"{src} {fixed}, solved by liblinear as AlpacaEval does"))
+            lc, how = A.lc_win_rate_liblinear(la, lbn, q), "solved by liblinear as AlpacaEval does"
         else:
-            rows.append(_row("position", "lc_win_rate", "C=100", A.lc_win_rate(la, lbn, q, C=100.0), n,
-                             f"{src} {fixed}, exact minimiser (scikit-learn absent; liblinear agrees to ~2e-4)"))
-        rows.append(_row("position", "lc_win_rate", "unpenalised", A.lc_win_rate(la, lbn, q), n,
+            lc, how = A.lc_win_rate(la, lbn, q, C=100.0), "exact minimiser (no scikit-learn; liblinear agrees to ~2e-4)"
+        rows.append(_row("position", "lc_win_rate", f"C=100{tag}", lc, n, f"{src} {fixed}, {how}"))
+        rows.append(_row("position", "lc_win_rate", f"unpenalised{tag}", A.lc_win_rate(la, lbn, q), n,
                          f"{src} length_controlled_minimal on characters, soft labels, maximum likelihood"))
     return rows
 
