@@ -141,6 +141,28 @@ def test_alpaca_soft_preferences_and_generator_in_pair_id(tmp_path, capsys):
     assert len(items) == 3  # the same texts judged for two generators are two pairs
 
 
+def test_arena_battles(tmp_path, capsys):
+    conv = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    rows = [{"question_id": "q1", "model_a": "m1", "model_b": "m2", "winner": "model_a",
+             "conversation_a": conv, "conversation_b": conv},
+            {"question_id": "q2", "model_a": "m2", "model_b": "m1", "winner": "tie (bothbad)"},
+            {"question_id": "q3", "model_a": "m1", "model_b": "m2", "winner": "model_b", "judge": "gpt-4"}]
+    f = tmp_path / "battles.json"  # one JSON object per line, under a .json name
+    _write_jsonl(f, rows)
+    assert detect_format(f) == "arena"
+    db = tmp_path / "x.duckdb"
+    assert main(["import", str(f), "--db", str(db)]) == 0
+    ids = _run_ids(capsys)
+    runs = Store(db, create=False).runs().set_index("judge")
+    assert len(ids) == 2 and runs.loc["arena", "n_verdicts"] == 2 and runs.loc["gpt-4", "n_verdicts"] == 1
+    v = api.verdicts(runs.loc["arena", "run_id"], db=db).set_index("item_id")
+    assert v.loc["q1;m1;m2", "choice"] == "A" and v.loc["q1;m1;m2", "response_a"] == "hello"
+    assert v.loc["q2;m2;m1", "choice"] == "tie"
+    bad = _write_jsonl(tmp_path / "bad.jsonl", [{"model_a": "m1", "model_b": "m2", "winner": "nobody"}])
+    with pytest.raises(DatasetError, match=r"bad\.jsonl, row 1, field 'winner'"):
+        read_files([bad], "arena")
+
+
 def test_table_order_repeat_and_label(tmp_path, capsys):
     p = tmp_path / "j.tsv"
     p.write_text("pair_id\tannotator\tchoice\torder\tlabel\nq1\tann\tA\tAB\tA\nq1\tann\tA\tBA\tA\n"
@@ -175,11 +197,11 @@ def test_judgekit_export_round_trip(tmp_path, capsys):
 
 def test_annotated_pairs_principles_command(tmp_path, capsys):
     data = {"metadata": {"default_annotator": "ref", "dataset_name": "demo"},
-            "annotators": {"ref": {"name": "human", "type": "unknown"},
+            "annotators": {"ref": {"name": "human", "type": "unknown"}, "j": {"name": "gpt-4o", "type": "model"},
                            "p1": {"description": "Select the response that is shorter.", "type": "principle"},
                            "p2": {"description": "Select the response that rhymes", "type": "principle"}},
             "comparisons": [{"id": "c1", "prompt": "x", "response_a": {"text": "a"}, "response_b": {"text": "bb"},
-                             "annotations": {"ref": {"pref": "a"}, "p1": {"pref": "a"},
+                             "annotations": {"ref": {"pref": "a"}, "p1": {"pref": "a"}, "j": {"pref": "b"},
                                              "p2": {"pref": None, "no_pref_reason": "not_applicable"}}},
                             {"id": "c2", "prompt": "y", "response_a": {"text": "aa"}, "response_b": {"text": "b"},
                              "annotations": {"ref": {"pref": "a"}, "p1": {"pref": "b"},
@@ -188,7 +210,9 @@ def test_annotated_pairs_principles_command(tmp_path, capsys):
     f.write_text(json.dumps(data), encoding="utf-8")
     db = tmp_path / "x.duckdb"
     assert main(["import", str(f), "--db", str(db)]) == 0
-    (rid,) = _run_ids(capsys)
+    rid, judge_rid = _run_ids(capsys)
+    assert Store(db, create=False).run(judge_rid)["judge"] == "gpt-4o"  # the reference is the label, not a run
+    assert _metric(db, judge_rid, "accuracy") == 0.0
     df = api.principles(rid, db=db).set_index("principle")
     assert df.loc["is shorter", "agreement"] == 0.5 and df.loc["is shorter", "strength"] == 0.0
     assert df.loc["rhymes", "not_applicable"] == 2 and df.loc["rhymes", "accuracy"] == 0.5  # kept, all n/a

@@ -53,19 +53,23 @@ def _first_record(path: Path) -> dict[str, Any] | None:
         cols = pd.read_parquet(path).columns
         return {str(c): "" for c in cols}
     text = path.read_text(encoding="utf-8", errors="replace")
-    stripped = text.lstrip()
     try:
-        if stripped.startswith("[") or (stripped.startswith("{") and suffix == ".json"):
-            data = json.loads(text)
-            if isinstance(data, dict):
-                return data if "comparisons" in data else (data.get("annotations") or data.get("battles") or
-                                                           data.get("data") or [None])[0]
-            return data[0] if data and isinstance(data[0], dict) else None
-        line = next((ln for ln in text.splitlines() if ln.strip()), "")
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        data = None
+    if isinstance(data, dict):
+        if "comparisons" in data:
+            return data
+        inner = data.get("annotations") or data.get("battles") or data.get("data")
+        data = inner if isinstance(inner, list) else [data]
+    if isinstance(data, list):
+        return data[0] if data and isinstance(data[0], dict) else None
+    line = next((ln for ln in text.split("\n") if ln.strip()), "")  # JSONL: the first record
+    try:
         obj = json.loads(line)
-        return obj if isinstance(obj, dict) else None
-    except (json.JSONDecodeError, IndexError, KeyError, TypeError):
+    except (json.JSONDecodeError, RecursionError):
         return None
+    return obj if isinstance(obj, dict) else None
 
 
 def detect_format(path: str | Path) -> str:
