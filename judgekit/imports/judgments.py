@@ -80,7 +80,7 @@ def _json_rows(path: Path) -> Iterator[tuple[int, Any]]:
     """Elements of a JSON array (numbered from 1) or the lines of a JSONL file (also under a .json name)."""
     text = path.read_text(encoding="utf-8")
     several = text.lstrip().startswith("{") and len([ln for ln in text.split("\n")[:3] if ln.strip()]) > 1
-    if path.suffix.lower() in (".jsonl", ".ndjson") or several and _is_jsonl(text):
+    if path.suffix.lower() in (".jsonl", ".ndjson") or (several and _is_jsonl(text)):
         for lineno, line in enumerate(text.split("\n"), start=1):
             if line.strip():
                 try:
