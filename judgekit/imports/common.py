@@ -92,6 +92,13 @@ def write_run(store: Store, run: ImportedRun, *, dataset: str | None = None, see
     from judgekit.stats.anchors import anchor_metrics
     from judgekit.suites import compute_metrics, load_suite
 
+    seen: set[tuple[str, str, str, str, int]] = set()
+    for j in run.judgments:
+        key = (j.item_id, j.probe, j.condition, j.order, j.repeat)
+        if key in seen:
+            raise ValueError(f"{', '.join(run.files)}: judge {run.judge!r} has two verdicts for item {j.item_id!r}, "
+                             f"order {j.order}, repeat {j.repeat}; give them different repeat numbers")
+        seen.add(key)
     fp = _fingerprint(run)
     old = store.query("SELECT run_id FROM runs WHERE fingerprint = ? AND status = 'finished' "
                       "ORDER BY started_at DESC LIMIT 1", [fp])

@@ -225,7 +225,9 @@ def import_judgekit(paths: list[Path], judge_name: str | None) -> list[ImportedR
                 if _missing(rec.get(key)):
                     raise DatasetError(str(path), row, key, "missing value")
             name = judge_name or str(rec.get("judge") or path.stem)
-            run = _run(runs, name, "judgekit", path)
+            key = f"{rec.get('run_id')}|{name}" if not _missing(rec.get("run_id")) else name
+            run = _run(runs, key, "judgekit", path)
+            run.judge = name
             label = rec.get("label")
             item = Item(str(rec["item_id"]), *(str(rec.get(k) or "") for k in ("prompt", "response_a", "response_b")),
                         label=None if _missing(label) or label == "" else label,
