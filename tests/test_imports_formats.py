@@ -233,6 +233,10 @@ def test_detection_and_errors(tmp_path):
     with pytest.raises(DatasetError, match=r"jb\.jsonl, row 1, field 'label'"):
         read_files([bad], "judgebench")
     assert main(["import", str(unknown), "--db", str(tmp_path / "d.duckdb")]) == 2
+    dup = tmp_path / "dup.csv"
+    dup.write_text("pair_id,annotator,choice,repeat\nq1,a,A,0\nq1,a,B,0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"two verdicts for item 'q1', order AB, repeat 0"):
+        api.import_judgments([str(dup)], db=tmp_path / "d.duckdb")
 
 
 def test_tsv_and_json_array_datasets(tmp_path):
