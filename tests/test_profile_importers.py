@@ -103,7 +103,8 @@ def test_annotated_pairs_v1_and_v2(tmp_path):
     imp = read_judgments_file(p, "annotated_pairs")
     j = imp.judgments
     assert list(zip(j["pair_id"], j["annotator"], j["annotator_kind"], j["choice"], strict=True)) == [
-        ("c1", "Human", "human", "A"), ("c1", "p1", "judge", "tie"), ("c2", "Human", "human", "B")]
+        ("c1", "Human", "human", "A"), ("c1", "Select the more concise response.", "judge", "tie"),
+        ("c2", "Human", "human", "B")]
     assert imp.skipped == 1 and imp.items[0].metadata["model_a"] == "X" and imp.items[1].response_b == "Long ago."
     data["comparisons"][1]["annotations"]["h1"] = {"pref": "c"}
     p.write_text(json.dumps(data), encoding="utf-8")

@@ -254,7 +254,8 @@ def import_annotated_pairs(path: Path, source: str, kind: str) -> Imported:
             meta = annotators.get(ann_id) or {}
             k = "human" if meta.get("type") == "human" else ("judge" if meta.get("type") else kind)
             pref = value.get("pref") if isinstance(value, dict) else value
-            rows.append(_row(source, row, pid, str(meta.get("name") or ann_id), k, choice, pref, *models))
+            name = meta.get("name") or meta.get("description") or ann_id  # a principle is named by its text
+            rows.append(_row(source, row, pid, str(name), k, choice, pref, *models))
     return Imported(pd.DataFrame(rows), items, skipped)
 
 
