@@ -28,7 +28,8 @@ from judgekit.store.db import Store
 from judgekit.suites import compute_metrics
 
 __all__ = ["EvalResult", "Store", "agreement_matrix", "bias_profile", "card", "cards", "compare", "comparison",
-           "dry_run", "evaluate", "icai", "judge_pairs", "load_suite_items", "metrics", "profile", "report", "runs",
+           "dry_run", "evaluate", "icai", "import_judgments", "judge_pairs", "load_suite_items", "metrics",
+           "principles", "profile", "report", "runs",
            "verdicts"]
 
 DEFAULT_DB = "judgekit.duckdb"
@@ -207,3 +208,24 @@ def metrics(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFr
     """The metrics table of a run: estimate, 95% interval, p-value and n per metric."""
     store = Store(db, create=False)
     return store.metrics(run_id or latest_run(store))
+
+
+def import_judgments(files: list[str], fmt: str | None = None, *, judge_name: str | None = None,
+                     db: str | Path = DEFAULT_DB) -> list[Any]:
+    """Import judgments collected elsewhere as runs (one per judge); see :mod:`judgekit.imports`."""
+    from judgekit.imports import import_files
+
+    return import_files(list(files), fmt, judge_name=judge_name, db=db)
+
+
+def principles(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFrame:
+    """Per-principle agreement, relevance, accuracy and strength of an imported AnnotatedPairs run."""
+    store = Store(db, create=False)
+    m = store.metrics(run_id or latest_run(store))
+    m = m[(m["probe"] == "principle") & (m["subset"] != "all")]
+    if m.empty:
+        return pd.DataFrame(columns=["principle", "n"])
+    wide = m.pivot_table(index="subset", columns="metric", values="estimate", sort=False)
+    wide.columns = [c.removeprefix("principle_") for c in wide.columns]
+    wide["n"] = m.groupby("subset", sort=False)["n"].first()
+    return wide.reset_index().rename(columns={"subset": "principle"})

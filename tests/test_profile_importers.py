@@ -30,11 +30,15 @@ def test_generic_table_csv(tmp_path):
 
 def test_generic_table_kind_column(tmp_path):
     p = tmp_path / "j.jsonl"
-    rows = [{"item_id": "q1", "judge": "gpt-4o", "label": "B", "annotator_kind": "judge"},
-            {"item_id": "q1", "judge": "alice", "label": "A"}]
+    rows = [{"item_id": "q1", "judge": "gpt-4o", "winner": "B", "label": "A", "annotator_kind": "judge"},
+            {"item_id": "q1", "judge": "alice", "choice": "A", "label": "A"}]
     p.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     j = read_judgments_file(p, "table").judgments
     assert list(j["annotator_kind"]) == ["judge", "human"] and list(j["annotator"]) == ["gpt-4o", "alice"]
+    assert list(j["choice"]) == ["B", "A"]  # the gold label column is never read as the choice
+    p.write_text(json.dumps({"item_id": "q1", "judge": "x", "label": "A"}) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"row 1, field 'choice'"):
+        read_judgments_file(p, "table")
 
 
 def _alpaca(instr, o1, o2, pref, **kw):
@@ -99,7 +103,8 @@ def test_annotated_pairs_v1_and_v2(tmp_path):
     imp = read_judgments_file(p, "annotated_pairs")
     j = imp.judgments
     assert list(zip(j["pair_id"], j["annotator"], j["annotator_kind"], j["choice"], strict=True)) == [
-        ("c1", "Human", "human", "A"), ("c1", "p1", "judge", "tie"), ("c2", "Human", "human", "B")]
+        ("c1", "Human", "human", "A"), ("c1", "Select the more concise response.", "judge", "tie"),
+        ("c2", "Human", "human", "B")]
     assert imp.skipped == 1 and imp.items[0].metadata["model_a"] == "X" and imp.items[1].response_b == "Long ago."
     data["comparisons"][1]["annotations"]["h1"] = {"pref": "c"}
     p.write_text(json.dumps(data), encoding="utf-8")
@@ -126,4 +131,5 @@ def test_store_roundtrip_and_cli(tmp_path, capsys):
                            "--pairs-out", str(tmp_path / "pairs.jsonl")])
     assert a.func(a) == 0
     out = capsys.readouterr().out
-    assert "imported 1 judgments" in out and (tmp_path / "pairs.jsonl").is_file()
+    assert out.startswith("run ") and "1 verdicts on 1 items" in out and (tmp_path / "pairs.jsonl").is_file()
+    assert list(read_judgments(store, [load_items(str(tmp_path / "pairs.jsonl"))[0].id])["choice"]) == ["B"]

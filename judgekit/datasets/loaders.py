@@ -1,7 +1,8 @@
 """Load pairwise datasets from JSONL, CSV, Parquet or the Hugging Face hub.
 
-Rows are numbered from 1: for JSONL the row is the line number, for CSV and
-Parquet the data row (the CSV header is not counted).
+Rows are numbered from 1: for JSONL the row is the line number, for a JSON array
+the element number, for CSV, TSV (tab-separated) and Parquet the data row (the
+header is not counted).
 """
 
 from __future__ import annotations
@@ -73,12 +74,34 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield lineno, obj
 
 
+def _starts_with_bracket(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4096).lstrip().startswith(b"[")
+
+
+def _iter_json_array(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A JSON array of objects; rows are the element numbers, from 1."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DatasetError(str(path), None, None, f"not valid UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise DatasetError(str(path), None, None, f"not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise DatasetError(str(path), None, None, "JSON nested too deeply") from None
+    for i, obj in enumerate(data if isinstance(data, list) else [], start=1):
+        if not isinstance(obj, dict):
+            raise DatasetError(str(path), i, None, f"expected a JSON object, got {type(obj).__name__}")
+        yield i, obj
+
+
 def _iter_table(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
     import pandas as pd
 
     try:
-        if fmt == "csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+        if fmt in ("csv", "tsv"):
+            df = pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False,
+                             na_values=[], encoding="utf-8")
         else:
             df = pd.read_parquet(path)
     except UnicodeDecodeError as exc:
@@ -115,10 +138,12 @@ def _records(data: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if not path.is_file():
         raise DatasetError(data, None, None, "file not found")
     suffix = "".join(path.suffixes[-1:]).lower()
+    if suffix == ".json" and _starts_with_bracket(path):
+        return _iter_json_array(path)
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _iter_jsonl(path)
     if suffix in (".csv", ".tsv"):
-        return _iter_table(path, "csv")
+        return _iter_table(path, suffix[1:])
     if suffix in (".parquet", ".pq"):
         return _iter_table(path, "parquet")
     raise DatasetError(data, None, None, f"unknown format '{suffix}' (use .jsonl, .csv, .parquet or hf://org/name)")

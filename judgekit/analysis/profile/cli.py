@@ -12,23 +12,28 @@ import os
 import sys
 from typing import Any
 
-from judgekit.analysis.profile.importers import FORMATS
+from judgekit.imports import FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import pairwise judgments (table, AlpacaEval, arena, AnnotatedPairs)")
-    p.add_argument("file", help="the file to import")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, required=True)
+    p = sub.add_parser("import", help="import judgments collected elsewhere as runs (format detected when "
+                                      "unambiguous)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="the files to import; several files of one judge (e.g. repetitions) become one run")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default=None, help="file format (default: detected)")
+    p.add_argument("--judge-name", default=None, help="the judge's name when the file does not name it")
     p.add_argument("--db", default="judgekit.duckdb", help="DuckDB file (default ./judgekit.duckdb)")
-    p.add_argument("--source", default=None, help="name recorded with the judgments (default: the file name)")
     p.add_argument("--annotator-kind", choices=("human", "judge"), default=None,
-                   help="who made the judgments when the file does not say (default depends on the format)")
+                   help="for profile: who made the judgments (default: human for table and arena, else judge)")
     p.add_argument("--pairs-out", default=None,
-                   help="also write the pairs found in the file as a JSONL dataset, for profile --data")
+                   help="also write the pairs found in the files as a JSONL dataset, for profile --data")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("profile", help="which factors drive human and judge preferences, and where they differ")
-    p.add_argument("--data", required=True, help="pairwise dataset: JSONL/CSV/Parquet, hf://org/name or built-in")
+    p.add_argument("--data", default=None, help="pairwise dataset: JSONL/CSV/Parquet, hf://org/name or built-in")
+    p.add_argument("--principles", default=None, metavar="RUN_ID",
+                   help="print the per-principle agreement, relevance, accuracy and strength of an imported "
+                        "AnnotatedPairs run (no --data needed)")
     p.add_argument("--db", default="judgekit.duckdb")
     p.add_argument("--judge", action="append", default=[],
                    help="judge spec whose verdicts to profile (repeatable); judged first if it has none")
@@ -72,29 +77,59 @@ def print_table(df: Any, columns: list[str], title: str) -> None:
 
 
 def cmd_import(a: argparse.Namespace) -> int:
-    from judgekit.analysis.profile.importers import read_judgments_file, write_pairs
     from judgekit.analysis.profile.store import write_judgments
+    from judgekit.imports import read_files, write_run
+    from judgekit.imports.judgments import profile_rows, write_pairs
     from judgekit.store.db import Store
 
-    imp = read_judgments_file(a.file, a.fmt, source=a.source, annotator_kind=a.annotator_kind)
-    n = write_judgments(Store(a.db), imp.judgments)
-    j = imp.judgments
-    ties = int((j["choice"] == "tie").sum())
-    print(f"imported {n} judgments on {j['pair_id'].nunique()} pairs from {a.file} "
-          f"({ties} ties, {imp.skipped} skipped without a usable choice) into {a.db}")
-    counts = j.groupby(["annotator_kind", "annotator"]).size().reset_index(name="n")
-    for _, r in counts.iterrows():
-        print(f"  {r['annotator_kind']:<6} {r['annotator']:<40} {r['n']}")
+    runs = read_files(a.files, a.fmt, a.judge_name)
+    store = Store(a.db)
+    for run in runs:
+        res = write_run(store, run)
+        again = " (already imported)" if res.reused else ""
+        print(f"run {res.run_id}{again}: {res.judge} ({run.fmt}), {res.n_verdicts} verdicts on {res.n_items} items, "
+              f"{res.n_invalid} unparsed, {res.skipped} skipped without a usable choice")
+        m = res.metrics
+        keep = m[(m["subset"] == "all") & m["estimate"].notna() & ~m["metric"].str.startswith("n_")]
+        for _, r in keep.iterrows():
+            print(f"  {r['metric']:<32} {_fmt(r['estimate']):>8}  n={r['n']}")
+        rows = profile_rows(run, a.annotator_kind)
+        if not rows.empty:
+            write_judgments(store, rows)
+    print(f"database: {a.db}")
     if a.pairs_out:
-        if imp.items:
-            print(f"pairs:    {write_pairs(imp.items, a.pairs_out)} ({len(imp.items)} pairs)")
+        items = list({it.id: it for run in runs for it in run.items if it.response_a or it.response_b}.values())
+        if items:
+            print(f"pairs:    {write_pairs(items, a.pairs_out)} ({len(items)} pairs)")
         else:
-            print("the file holds no response texts; no pairs written", file=sys.stderr)
+            print("the files hold no response texts; no pairs written", file=sys.stderr)
+    return 0
+
+
+def cmd_principles(a: argparse.Namespace) -> int:
+    from judgekit.api import principles
+
+    df = principles(a.principles, db=a.db)
+    if df.empty:
+        print(f"run {a.principles} has no principle votes", file=sys.stderr)
+        return 1
+    cols = ["principle", "agreement", "relevance", "accuracy", "strength", "agreed", "disagreed", "not_applicable"]
+    print(f"principles of run {a.principles} against the reference annotator (n = {int(df['n'].iloc[0])} pairs)")
+    cells = [cols] + [[str(r["principle"])] + [_fmt(r[c]) if c in cols[1:5] else str(int(r[c])) for c in cols[1:]]
+                      for _, r in df.iterrows()]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
+    for row in cells:
+        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     return 0
 
 
 def cmd_profile(a: argparse.Namespace) -> int:
     from judgekit import api
+
+    if a.principles:
+        return cmd_principles(a)
+    if not a.data:
+        raise ValueError("profile needs --data (or --principles RUN_ID)")
 
     opts = {"api_base": a.api_base, "temperature": a.temperature, "max_tokens": a.max_tokens,
             "concurrency": a.concurrency, "device": a.device, "dtype": a.dtype, "batch_size": a.batch_size}
