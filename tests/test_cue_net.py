@@ -40,7 +40,8 @@ def _frame(rows):
     cols = ["item_id", "condition", "order", "label", "chosen", "cue_target", "placement"]
     d = pd.DataFrame(rows, columns=cols)
     d["probe"], d["repeat"], d["kind"] = "authority", 0, "fact"
-    d["choice"] = [c if o == "AB" or c == "tie" else {"A": "B", "B": "A"}[c] for c, o in zip(d.chosen, d.order)]
+    swap = {"A": "B", "B": "A", "tie": "tie"}
+    d["choice"] = [c if o == "AB" else swap[c] for c, o in zip(d.chosen, d.order, strict=True)]
     return dedupe(prepare(d))
 
 

@@ -135,7 +135,7 @@ def test_neutral_bank_reaches_every_builtin_cue_length_and_has_no_cue_content():
 def test_a_cue_no_bank_can_match_is_a_clear_error(tmp_path):
     bank = tmp_path / "bank.yaml"
     bank.write_text("tolerance: 0\nsentences: ['Short one.']\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="'long'.*no neutral text within 0 characters"):
+    with pytest.raises(ValueError, match=r"'long'.*no neutral text within 0 characters"):
         neutral_text("x" * 300, {"id": "long"}, random.Random(0), bank_path=str(bank))
 
 

@@ -83,17 +83,20 @@ def neutral_side(condition: str, label: object) -> str | None:
 
 
 def arms(d: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(control, cue, neutral) valid repeat-0 trials with a ``side`` column on cue and neutral rows."""
-    r0 = d[(d["repeat"] == 0) & (d["status"] == "valid")].copy()
-    r0["placement"] = r0["placement"].fillna("")
-    control = r0[r0["condition"] == CONTROL]
+    """(control, cue, neutral) valid repeat-0 trials, columns ``item_id, order, placement, chosen`` and,
+    on cue and neutral rows, ``side``."""
+    r0 = d.loc[(d["repeat"] == 0) & (d["status"] == "valid"),
+               ["item_id", "order", "placement", "condition", "label", "cue_target", "chosen"]]
+    r0 = r0.assign(placement=r0["placement"].fillna(""))
     cond = r0["condition"].astype(str)
-    cue = r0[cond.str.startswith("cue_") & r0["cue_target"].isin(["A", "B"])].copy()
-    cue["side"] = cue["cue_target"]
-    neutral = r0[[is_neutral(c) for c in r0["condition"]]].copy()
-    neutral["side"] = [neutral_side(c, lab) for c, lab in zip(neutral["condition"], neutral["label"], strict=True)]
-    neutral = neutral[neutral["side"].isin(["A", "B"])]
-    return control, cue, neutral
+    keep = ["item_id", "order", "placement", "chosen"]
+    control = r0.loc[cond == CONTROL, keep]
+    cued = cond.str.startswith("cue_") & r0["cue_target"].isin(["A", "B"])
+    cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"])
+    neutral_rows = r0[cond.str.startswith((NEUTRAL_PREFIX, IRRELEVANT_PREFIX))]
+    sides = [neutral_side(c, lab) for c, lab in zip(neutral_rows["condition"], neutral_rows["label"], strict=True)]
+    neutral = neutral_rows[keep].assign(side=sides)
+    return control, cue, neutral[neutral["side"].isin(["A", "B"])]
 
 
 def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -101,7 +104,7 @@ def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
     control, cue, neutral = arms(d)
     ctrl = control[["item_id", "order", "chosen"]].rename(columns={"chosen": "chosen_0"})
     added = neutral.merge(ctrl, on=["item_id", "order"], how="inner")
-    ref = neutral[["item_id", "order", "placement", "side", "chosen"]].rename(columns={"chosen": "chosen_0"})
+    ref = neutral.rename(columns={"chosen": "chosen_0"})
     net = cue.merge(ref, on=["item_id", "order", "placement", "side"], how="inner")
     out = {}
     for metric, p in (("added_text_effect", added), ("cue_net_effect", net)):
