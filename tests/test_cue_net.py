@@ -88,6 +88,13 @@ def test_neutral_conditions_and_headline():
     assert headline_metric("custom") == "bias_effect"
 
 
+@pytest.mark.parametrize("frame", [pd.DataFrame(), pd.DataFrame({"item_id": [], "condition": []}),
+                                   pd.DataFrame({"item_id": ["i"], "condition": ["control"], "choice": ["error"]})])
+def test_empty_input_gives_nan_rows(frame):
+    m = net_metrics(dedupe(prepare(frame)))
+    assert m["estimate"].isna().all() and (m["n"] == 0).all() and m["note"].str.contains("no valid pairs").all()
+
+
 def test_no_neutral_arm_gives_nan_rows_not_an_error():
     rows = [("i1", "control", "AB", "A", "A", None, None), ("i1", "cue_other", "AB", "A", "B", "B", "x")]
     m = net_metrics(_frame(rows))

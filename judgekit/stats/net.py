@@ -92,10 +92,10 @@ def arms(d: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     keep = ["item_id", "order", "placement", "chosen"]
     control = r0.loc[cond == CONTROL, keep]
     cued = cond.str.startswith("cue_") & r0["cue_target"].isin(["A", "B"])
-    cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"])
+    cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"].astype(object))
     neutral_rows = r0[cond.str.startswith((NEUTRAL_PREFIX, IRRELEVANT_PREFIX))]
     sides = [neutral_side(c, lab) for c, lab in zip(neutral_rows["condition"], neutral_rows["label"], strict=True)]
-    neutral = neutral_rows[keep].assign(side=sides)
+    neutral = neutral_rows[keep].assign(side=pd.Series(sides, index=neutral_rows.index, dtype=object))
     return control, cue, neutral[neutral["side"].isin(["A", "B"])]
 
 
