@@ -34,7 +34,8 @@ def test_card_fields_and_headline_match_metrics(run):
     assert "first_position_rate" in card["headline"]["position"]
     assert card["judge"]["spec"] == "scripted/bandwagon=0.5" and card["judge"]["identity"]["backend"] == "scripted"
     assert card["dataset"]["n_items"] == 30 and card["design"]["orders"] == ["AB", "BA"]
-    assert card["design"]["conditions"]["bandwagon"] == ["control", "cue_gold", "cue_other"]
+    assert card["design"]["conditions"]["bandwagon"] == ["control", "cue_gold", "cue_other", "neutral_gold",
+                                                       "neutral_other"]
     assert card["quality"]["verdicts"] == card["design"]["n_trials"] and card["quality"]["errors"] == 0
     assert card["versions"]["judgekit"]
 

@@ -45,7 +45,7 @@ def test_dataframe_functions(run):
     assert {"cue_target", "template", "placement", "label", "kind"} <= set(v.columns) and "raw" not in v
     t = nb.verdicts(run_id, db, texts=True, probe="bandwagon", limit=5)
     assert len(t) == 5 and (t["probe"] == "bandwagon").all() and {"prompt", "first", "raw"} <= set(t.columns)
-    cued = v[(v.probe == "bandwagon") & (v.condition != "control")]
+    cued = v[(v.probe == "bandwagon") & v.condition.str.startswith("cue_")]  # neutral controls favour none
     assert cued["cue_target"].isin(["A", "B"]).all()
     prof = nb.bias_profile(run_id, db)
     assert prof["probe"].tolist() == ["bandwagon"] and prof["judge"].iloc[0] == "scripted/bandwagon=0.5"

@@ -101,7 +101,8 @@ def test_bandwagon_names_the_presented_letter_of_the_target():
         if not t.cue:
             assert t.user_prefix == ""
             continue
-        letter = t.cue["target"] if t.order == "AB" else {"A": "B", "B": "A"}[t.cue["target"]]
+        named = t.cue["target"] or t.cue["inserted"]  # a neutral sentence names the same response
+        letter = named if t.order == "AB" else {"A": "B", "B": "A"}[named]
         assert f"Response {letter}" in t.user_prefix
         # the texts of the responses are never touched
         assert {t.first, t.second} <= {it.response_a for it in _items()} | {it.response_b for it in _items()}
@@ -142,8 +143,8 @@ def test_one_placement_per_item_is_seeded_and_shared_across_conditions():
     trials = reflection_trials(items, seed=4, one_placement_per_item=True)
     per_item = {}
     for t in trials:
-        if t.cue.get("target"):
+        if t.cue.get("target") or t.cue.get("inserted"):
             per_item.setdefault(t.item_id, set()).add(t.cue["placement"])
-    assert all(len(p) == 1 for p in per_item.values())
+    assert all(len(p) == 1 for p in per_item.values())  # the neutral insertion sits where the cue does
     assert set().union(*per_item.values()) == {"start", "middle", "end"}
-    assert len(trials) == 30 * (2 + 4 + 2)  # control, two cued conditions, between; both orders
+    assert len(trials) == 30 * (2 + 4 + 4 + 2)  # control, two cued conditions, their neutrals, between; both orders

@@ -7,12 +7,20 @@ depend on ordering, batching or resumption.
 
 Spec strings: ``scripted/first=0.3`` (position prior), ``scripted/first=0.3,invalid=0.05``,
 ``scripted/gold`` (always right), ``scripted/random``, ``scripted/bandwagon=0.4`` (follows a
-crowd-opinion cue with probability 0.4), ``scripted/longer=0.2`` (picks the longer response
-with probability 0.2). Rules are tried in the order invalid, bandwagon, longer, first, then
-the gold answer (random when the item has none).
+crowd-opinion cue with probability 0.4), ``scripted/cue=0.4`` (follows the cue of any cue
+probe with probability 0.4: a crowd opinion, or a response carrying a built-in authority,
+distraction, reflection or verbosity-padding text; neutral insertions are not cues and are
+ignored), ``scripted/longer=0.2`` (picks the longer response with probability 0.2). Rules are
+tried in the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the
+item has none).
+
+A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
+gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
+(bandwagon's neutral control) is not one.
 
 Gold answers are found by the texts shown: a response counts as shown when its original text
-appears inside the presented text, so cue probes that add to a response are recognised.
+appears inside the presented text, so cue probes that add to a response are recognised; when
+text was inserted inside one response, the other one, shown unchanged, identifies the item.
 """
 
 from __future__ import annotations
@@ -22,21 +30,37 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
+import yaml
+
 from judgekit.judges.base import Judge
+from judgekit.resources import suites_dir
 from judgekit.types import Item, JudgeOutput, JudgeRequest
 
 Policy = Callable[[JudgeRequest, str | None, random.Random], JudgeOutput]
 
 
-_CROWD = re.compile(r"\bResponse ([AB])\b")
+_CROWD = re.compile(r"\d+\s*%[^.\n]*?\bResponse ([AB])\b")
+
+
+@lru_cache(maxsize=1)
+def _cue_texts() -> tuple[str, ...]:
+    """Texts whose presence in a response is a built-in cue (suites/cues/*.yaml)."""
+    folder = suites_dir() / "cues"
+    texts: list[str] = []
+    for probe in ("authority", "distraction", "reflection"):
+        spec = yaml.safe_load((folder / f"{probe}.yaml").read_text(encoding="utf-8")) or {}
+        texts += [t["text"] for t in spec.get("templates", [])]
+    verbosity = yaml.safe_load((folder / "verbosity.yaml").read_text(encoding="utf-8")) or {}
+    return (*texts, *verbosity.get("filler", []), "To summarise the key points:")
 
 
 def parse_scripted_spec(spec: str) -> dict[str, float]:
     body = spec.split("/", 1)[1] if "/" in spec else ""
     params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0, "bandwagon": 0.0,
-                                "longer": 0.0}
+                                "longer": 0.0, "cue": 0.0}
     if body in ("", "gold"):
         return params
     if body == "random":
@@ -88,7 +112,24 @@ class ScriptedJudge(Judge):
                 return "A"
             if gold in req.second and other in req.first and not (gold in req.first and other in req.second):
                 return "B"
+        for gold, other in candidates:  # text inserted inside one response: the other is shown as it is
+            if (req.first, req.second).count(gold) + (req.first, req.second).count(other) == 1:
+                if gold in (req.first, req.second):
+                    return "A" if req.first == gold else "B"
+                return "B" if req.first == other else "A"
         return None
+
+    @staticmethod
+    def cued_position(req: JudgeRequest) -> str | None:
+        """Presented position of the response a cue favours (crowd opinion or built-in cue text), or None."""
+        user = next((m["content"] for m in req.messages if m["role"] == "user"), "")
+        cue_zone = user.rsplit("[Question]", 1)[0].rstrip().split("\n\n")[-1]  # the paragraph before the question
+        crowd = _CROWD.findall(cue_zone + "\n" + "".join(m["content"] for m in req.messages if m["role"] == "system"))
+        if crowd:
+            return crowd[-1]
+        in_a = any(t in req.first for t in _cue_texts())
+        in_b = any(t in req.second for t in _cue_texts())
+        return "A" if in_a and not in_b else "B" if in_b and not in_a else None
 
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
@@ -111,8 +152,11 @@ class ScriptedJudge(Judge):
         user = next((m["content"] for m in req.messages if m["role"] == "user"), "")
         cue_zone = user.rsplit("[Question]", 1)[0].rstrip().split("\n\n")[-1]  # the paragraph before the question
         crowd = _CROWD.findall(cue_zone + "".join(m["content"] for m in req.messages if m["role"] == "system"))
+        cued = self.cued_position(req) if p["cue"] else None
         if crowd and rng.random() < p["bandwagon"]:
             choice = crowd[-1]
+        elif cued and rng.random() < p["cue"]:
+            choice = cued
         elif len(req.first) != len(req.second) and rng.random() < p["longer"]:
             choice = "A" if len(req.first) > len(req.second) else "B"
         elif rng.random() < p["first"]:

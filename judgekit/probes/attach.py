@@ -1,4 +1,10 @@
-"""Probes whose cue is a sentence appended to the cued response: authority and distraction."""
+"""Probes whose cue is a sentence appended to the cued response: authority and distraction.
+
+Conditions: ``control``, ``cue_gold`` / ``cue_other`` (``cue_a`` / ``cue_b`` without a gold
+label) and their neutral controls ``neutral_gold`` / ``neutral_other`` (``neutral_a`` /
+``neutral_b``): innocuous text of the cue's length appended to the same response
+(:mod:`judgekit.probes.neutral`). Every condition in both orders.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 
 from judgekit.probes.cues import Cue, build_cue_trials, load_cues, with_target_text
 from judgekit.probes.insert import insert_phrase
+from judgekit.probes.neutral import neutral_text
 from judgekit.types import Item, Trial
 
 
@@ -20,8 +27,14 @@ def _attached(probe: str, items: Sequence[Item], seed: int, repeats: int, repeat
         a, b = with_target_text(item, target, insert_phrase(original, text, "end"))
         return Cue(text=text, template=tmpl["id"], placement="response_end", a_text=a, b_text=b)
 
+    def make_neutral(item: Item, target: str, order: str, tmpl: dict[str, Any], rng: Any, cue: Cue) -> Cue:
+        original = item.response_a if target == "A" else item.response_b
+        text = neutral_text(cue.text, tmpl, rng)
+        a, b = with_target_text(item, target, insert_phrase(original, text, "end"))
+        return Cue(text=text, template=tmpl["id"], placement=cue.placement, a_text=a, b_text=b)
+
     return build_cue_trials(items, probe=probe, seed=seed, make_cue=make, spec=spec, repeats=repeats,
-                            repeat_fraction=repeat_fraction)
+                            repeat_fraction=repeat_fraction, neutral=make_neutral)
 
 
 def authority_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, repeat_fraction: float = 0.0,

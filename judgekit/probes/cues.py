@@ -5,6 +5,12 @@ Design, the same for every probe:
 * conditions: ``control`` (unperturbed), ``cue_gold`` (the cue favours the gold response) and
   ``cue_other`` (the same cue favours the other one); items without a gold label get
   ``cue_a`` / ``cue_b`` instead;
+* for probes whose cue adds text, the neutral controls ``neutral_gold`` / ``neutral_other``
+  (``neutral_a`` / ``neutral_b``): for each cued trial, the same trial with the cue replaced by
+  a neutral insertion of the same length in the same place (:mod:`judgekit.probes.neutral`).
+  Their cue record has ``target: null`` (the text favours no response), ``inserted`` (the
+  original letter of the response, or the response named, that carries it) and
+  ``control: "neutral"``;
 * every condition in both orders (AB, BA), with the *same* cue text on both sides: one
   paraphrase is drawn per item and used for every condition and order of that item;
 * a seeded subset of control trials is repeated when the judge is stochastic (noise floor).
@@ -24,6 +30,7 @@ from typing import Any
 import yaml
 
 from judgekit.probes.base import item_rng, make_trial_id, present
+from judgekit.probes.neutral import NEUTRAL, NEUTRAL_PREFIX
 from judgekit.resources import suites_dir
 from judgekit.types import Item, Trial, original_to_presented
 
@@ -47,6 +54,8 @@ class Cue:
 
 #: (item, target original letter, presented order, template, per-item rng state) -> Cue
 CueFn = Callable[[Item, str, str, dict[str, Any], dict[str, Any]], Cue]
+#: (item, target, presented order, template, per-item rng, the cued condition's Cue) -> neutral Cue
+NeutralFn = Callable[[Item, str, str, dict[str, Any], random.Random, Cue], Cue]
 
 
 @lru_cache(maxsize=32)
@@ -103,7 +112,7 @@ def build_cue_trials(items: Sequence[Item], *, probe: str, seed: int, make_cue: 
                      placements: Sequence[str] = ("default",), one_placement_per_item: bool = False,
                      extra_conditions: Sequence[tuple[str, CueFn]] = (),
                      untargeted: Sequence[tuple[str, Callable[[Item, str, dict[str, Any]], Cue]]] = (),
-                     ) -> list[Trial]:
+                     neutral: NeutralFn | None = None) -> list[Trial]:
     """Control + cued conditions in both orders for every item, with one paraphrase per item.
 
     ``placements`` repeats the cued conditions once per placement (reflection: start, middle,
@@ -111,13 +120,16 @@ def build_cue_trials(items: Sequence[Item], *, probe: str, seed: int, make_cue: 
     its conditions and orders (a third of the requests; placements are compared across items).
     ``extra_conditions`` are further targeted conditions (verbosity's irrelevant-text
     control) named ``NAME_gold`` / ``NAME_other``. ``untargeted`` conditions favour no response
-    (reflection's phrase between the two responses).
+    (reflection's phrase between the two responses). ``neutral`` builds the neutral control of
+    each cued trial (``neutral_<gold|other|a|b>``, per placement like the cue); it gets an RNG
+    with the same state in every call for an item, so one neutral text is drawn per item.
     """
     trials: list[Trial] = []
     for item in items:
         rng = item_rng(seed, item.id, probe)
         template = rng.choice(spec["templates"])
         state: dict[str, Any] = {"rng": random.Random(rng.random()), "seed": rng.random()}
+        neutral_seed = item_rng(seed, item.id, probe, NEUTRAL).random()
         n_rep = repeats if repeats > 0 and item_rng(seed, item.id, probe, "repeat").random() < repeat_fraction \
             else 0
         for order in ("AB", "BA"):
@@ -134,6 +146,12 @@ def build_cue_trials(items: Sequence[Item], *, probe: str, seed: int, make_cue: 
                     cue = make_cue(item, target, order, tmpl, state)
                     cond_id = f"{condition}@{placement}" if len(where) > 1 else condition
                     trials.append(_trial(item, probe, condition, order, 0, cue, target, cond_id))
+                    if neutral is not None:
+                        ncue = neutral(item, target, order, tmpl, random.Random(neutral_seed), cue)
+                        ncue.extra = {**ncue.extra, "inserted": target, "control": NEUTRAL}
+                        name = f"{NEUTRAL_PREFIX}{suffix}"
+                        nid = f"{name}@{placement}" if len(where) > 1 else name
+                        trials.append(_trial(item, probe, name, order, 0, ncue, None, nid))
             for name, fn in extra_conditions:
                 for order in ("AB", "BA"):
                     state["rng"] = random.Random(state["seed"])

@@ -4,6 +4,11 @@ Padding is template based (no model needed): the response's own first sentence r
 with filler, generic filler sentences, or a repetitive list of its own sentences. The
 ``irrelevant_*`` conditions add the same length of clearly irrelevant text instead, which
 separates "longer" from "something was added".
+
+Conditions: ``control``, ``cue_gold`` / ``cue_other`` (``cue_a`` / ``cue_b`` without a gold
+label) and ``irrelevant_gold`` / ``irrelevant_other`` (``irrelevant_a`` / ``irrelevant_b``).
+The irrelevant conditions are this probe's neutral controls: :mod:`judgekit.stats.net` reads
+them as the other probes' ``neutral_*`` conditions. Every condition in both orders.
 """
 
 from __future__ import annotations

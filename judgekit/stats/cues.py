@@ -63,6 +63,7 @@ from judgekit.stats.intervals import (
     ratio_bootstrap_reps,
     wilson,
 )
+from judgekit.stats.net import net_rows
 from judgekit.stats.position import COLUMNS, _boot_share, _per_item
 
 _VALID = VALID
@@ -303,4 +304,5 @@ def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: f
                                                n_boot, seed, alpha)
         out.add("between_first_shift", "all", est, ci, n, pv,
                 f"first-position rate between - control; {note}" if n else empty_note)
+    out.rows.extend(net_rows(d, n_boot=n_boot, seed=seed, alpha=alpha))  # added_text_effect, cue_net_effect
     return out.frame()

@@ -1,0 +1,159 @@
+"""Cue effects net of the text they add: what the cue's content does beyond its length.
+
+A cue that adds text (authority, distraction, reflection, verbosity's padding) also makes the
+cued response longer, and bandwagon's adds a sentence naming a response to the prompt. Each
+cue probe therefore has a *neutral* control (:mod:`judgekit.probes.neutral`): the same trial
+with the cue replaced by innocuous text of the same length in the same place. Three estimates
+per probe, all "P(the judge picks the response the text sits in / names) under one condition
+minus under another", over pairs of trials of the same item and order:
+
+* ``bias_effect``: cue vs control (defined and stored by :mod:`judgekit.stats.cues`);
+* ``added_text_effect``: neutral insertion vs control (what the extra text alone does);
+* ``cue_net_effect``: cue vs neutral insertion (what the cue's content does beyond its text),
+  the headline number of every probe with a neutral control (:func:`headline_metric`).
+
+Input: the per-trial frame of ONE probe that :func:`judgekit.stats.cues.cue_metrics` receives,
+after its preparation (``cues.dedupe(cues.prepare(df))``: every input column present, a
+``status`` column, error rows dropped, the first non-error row per key); :func:`cue_metrics`
+appends these rows itself. Only valid repeat-0 verdicts are used. Conditions:
+
+* cue trials: ``cue_*`` conditions with ``cue_target`` A/B (the *side* is ``cue_target``);
+* neutral trials: ``neutral_<gold|other|a|b>`` (every cue probe), and for verbosity its
+  ``irrelevant_<...>`` conditions, which are that probe's neutral control. The side is read
+  from the condition: gold = the item's label, other = the other response, a / b = A / B
+  (original letters), so a neutral trial needs no ``cue_target`` (it favours no response);
+* the control trial of the same ``(item_id, order)``.
+
+Pairs. ``added_text_effect``: a neutral trial with the control of its ``(item_id, order)``;
+``cue_net_effect``: a cue trial with the neutral trial of the same ``(item_id, order,
+placement, side)``. Per pair ``d = [chosen == side] - [reference chosen == side]`` (a tie
+never picks the side); the estimate is the mean of ``d`` over pairs, ``n`` the number of pairs.
+When every verdict is valid, ``bias_effect = added_text_effect + cue_net_effect`` exactly.
+
+Interval: percentile bootstrap with items resampled (the two orders and two sides of an item
+are correlated); when every replicate is equal (no discordant pair) Newcombe's hybrid score
+interval over pairs instead. p: exact two-sided sign test over items on the per-item sum of
+``d`` (items with a net shift toward the side vs away from it; items with no net shift left
+out), which stays valid when items react in opposite directions. Rows have subset "all";
+missing arms give a nan row with a note, never an exception.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from judgekit.stats.intervals import NAN, exact_mcnemar, paired_diff_ci, ratio_bootstrap
+from judgekit.stats.position import COLUMNS, _per_item
+
+CONTROL = "control"
+NEUTRAL_PREFIX = "neutral_"
+#: verbosity's neutral control (same length of clearly irrelevant text)
+IRRELEVANT_PREFIX = "irrelevant_"
+NET_METRICS = ("added_text_effect", "cue_net_effect")
+#: probes whose design has a neutral control: their headline is the net effect
+NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
+_SWAP = {"A": "B", "B": "A"}
+
+
+def headline_metric(probe: str) -> str:
+    """The metric (subset "all") that is the headline number of ``probe`` in every view.
+
+    ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
+    a cue probe without one, ``first_position_rate`` for the position probe.
+    """
+    if probe == "position":
+        return "first_position_rate"
+    return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"
+
+
+def is_neutral(condition: object) -> bool:
+    """Whether a condition is a neutral control (``neutral_*``, or verbosity's ``irrelevant_*``)."""
+    return isinstance(condition, str) and condition.startswith((NEUTRAL_PREFIX, IRRELEVANT_PREFIX))
+
+
+def neutral_side(condition: str, label: object) -> str | None:
+    """Original letter of the response a neutral condition's text sits in (or names), or None."""
+    suffix = condition.rsplit("_", 1)[-1]
+    if suffix in ("a", "b"):
+        return suffix.upper()
+    if label not in ("A", "B"):
+        return None
+    return {"gold": label, "other": _SWAP[str(label)]}.get(suffix)
+
+
+def arms(d: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(control, cue, neutral) valid repeat-0 trials, columns ``item_id, order, placement, chosen`` and,
+    on cue and neutral rows, ``side``."""
+    r0 = d.loc[(d["repeat"] == 0) & (d["status"] == "valid"),
+               ["item_id", "order", "placement", "condition", "label", "cue_target", "chosen"]]
+    r0 = r0.assign(placement=r0["placement"].fillna(""))
+    cond = r0["condition"].astype(str)
+    keep = ["item_id", "order", "placement", "chosen"]
+    control = r0.loc[cond == CONTROL, keep]
+    cued = cond.str.startswith("cue_") & r0["cue_target"].isin(["A", "B"])
+    cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"].astype(object))
+    neutral_rows = r0[cond.str.startswith((NEUTRAL_PREFIX, IRRELEVANT_PREFIX))]
+    sides = [neutral_side(c, lab) for c, lab in zip(neutral_rows["condition"], neutral_rows["label"], strict=True)]
+    neutral = neutral_rows[keep].assign(side=pd.Series(sides, index=neutral_rows.index, dtype=object))
+    return control, cue, neutral[neutral["side"].isin(["A", "B"])]
+
+
+def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """metric -> pairs with ``item_id, x1, x0`` (the compared arm, the reference arm picked the side)."""
+    control, cue, neutral = arms(d)
+    ctrl = control[["item_id", "order", "chosen"]].rename(columns={"chosen": "chosen_0"})
+    added = neutral.merge(ctrl, on=["item_id", "order"], how="inner")
+    ref = neutral.rename(columns={"chosen": "chosen_0"})
+    net = cue.merge(ref, on=["item_id", "order", "placement", "side"], how="inner")
+    out = {}
+    for metric, p in (("added_text_effect", added), ("cue_net_effect", net)):
+        out[metric] = pd.DataFrame({"item_id": p["item_id"].to_numpy(dtype=object),
+                                    "x1": (p["chosen"] == p["side"]).to_numpy(bool),
+                                    "x0": (p["chosen_0"] == p["side"]).to_numpy(bool)})
+    return out
+
+
+def item_sign_test(items, d) -> tuple[float, int, int]:
+    """Exact two-sided sign test over items of the per-item sum of ``d`` -> (p, n_up, n_down)."""
+    net, _ = _per_item(pd.Series(np.asarray(items, dtype=object)), np.asarray(d, dtype=float))
+    up, down = int(np.sum(net > 0)), int(np.sum(net < 0))
+    return exact_mcnemar(down, up), up, down
+
+
+def shift(items, x1, x0, *, n_boot: int = 2000, seed: int = 0, alpha: float = 0.05):
+    """mean(x1 - x0) over pairs -> (estimate, (lo, hi), n, p, note); see the module docstring."""
+    x1, x0 = np.asarray(x1, bool), np.asarray(x0, bool)
+    n = x1.size
+    if n == 0:
+        return NAN, (NAN, NAN), 0, NAN, "no valid pairs"
+    d = x1.astype(float) - x0
+    num, den = _per_item(pd.Series(np.asarray(items, dtype=object)), d)
+    ci = ratio_bootstrap(num, den, n_boot, seed, alpha)
+    p, up, down = item_sign_test(items, d)
+    b, c = int(np.sum(x0 & ~x1)), int(np.sum(x1 & ~x0))
+    note = (f"cluster bootstrap over {num.size} items; p: sign test over items ({up} toward, {down} away); "
+            f"b={b}, c={c} pairs")
+    if ci[0] == ci[1]:
+        ci = paired_diff_ci(int(np.sum(x1 & x0)), c, b, n - int(np.sum(x1 | x0)), alpha)
+        note += "; bootstrap degenerate: Newcombe hybrid score interval"
+    return float(d.mean()), ci, n, p, note
+
+
+_WHAT = {"added_text_effect": "neutral insertion vs control", "cue_net_effect": "cue vs neutral insertion"}
+
+
+def net_rows(d: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: float = 0.05) -> list[dict]:
+    """``added_text_effect`` and ``cue_net_effect`` rows (subset "all") of one prepared probe frame."""
+    rows = []
+    for metric, p in net_pairs(d).items():
+        est, ci, n, pv, note = shift(p["item_id"], p["x1"], p["x0"], n_boot=n_boot, seed=seed, alpha=alpha)
+        rows.append({"metric": metric, "subset": "all", "estimate": float(est), "ci_low": float(ci[0]),
+                     "ci_high": float(ci[1]), "p_value": float(pv), "n": int(n),
+                     "note": f"{_WHAT[metric]}; {note}" if n else f"{_WHAT[metric]}: no valid pairs"})
+    return rows
+
+
+def net_metrics(d: pd.DataFrame, **kw) -> pd.DataFrame:
+    """:func:`net_rows` as a metrics frame (columns of :data:`judgekit.stats.position.COLUMNS`)."""
+    return pd.DataFrame(net_rows(d, **kw), columns=COLUMNS)
