@@ -2,6 +2,7 @@
 
     python benchmarks/engine_cpu.py                      # 2,000-item bias suite, scripted judge, 3 rounds
     python benchmarks/engine_cpu.py --items 500 --rounds 1 --profile 25
+    python benchmarks/engine_cpu.py --compare-jinja      # and the same rounds rendering through Jinja2
 
 Synthetic items with known gold answers go through the bias suite's probes (trials are built
 before the clock starts); each round runs ``judgekit.engine.runner.execute`` on a fresh DuckDB
@@ -32,13 +33,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from store_scale import synthetic_items
 
 from judgekit.engine.runner import RunSpec, execute
-from judgekit.judges.prompt import load_template
+from judgekit.judges.prompt import PromptTemplate, load_template, render_jinja
 from judgekit.judges.scripted import ScriptedJudge
 from judgekit.store.db import Store
 from judgekit.suites import build_trials, load_suite
 from judgekit.types import JudgeOutput, JudgeRequest
 
 TARGET_MS = 0.3
+
+
+class JinjaTemplate(PromptTemplate):
+    """The same template rendered through Jinja2 on every trial (the rendering before issue 16)."""
+
+    def render(self, trial, *, renderer=render_jinja):  # type: ignore[no-untyped-def, override]
+        return super().render(trial, renderer=render_jinja)
 
 
 class TimedJudge(ScriptedJudge):
@@ -59,13 +67,14 @@ class TimedJudge(ScriptedJudge):
             yield pair
 
 
-def one_round(items: list, trials: list, folder: Path, n: int) -> tuple[float, float, float, int]:
+def one_round(items: list, trials: list, folder: Path, template: PromptTemplate) -> tuple[float, float, float, int]:
     """(engine CPU s, judge CPU s, wall s, verdicts) of one ``execute`` on a fresh store."""
+    n = len(list(folder.glob("*.duckdb")))
     store = Store(folder / f"engine{n}.duckdb")
     judge = TimedJudge(items, spec="scripted/first=0.3")
     spec = RunSpec(suite="bias", dataset="synthetic", seed=0, template="pairwise", probe_config={"bench": n})
     c0, w0 = time.process_time(), time.perf_counter()
-    stats = execute(store, judge, items, trials, spec, load_template("pairwise"), config={}, progress=False)
+    stats = execute(store, judge, items, trials, spec, template, config={}, progress=False)
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     verdicts = int(store.query("SELECT count(*) AS n FROM verdicts").iloc[0, 0])
     assert verdicts == stats.n_trials == len(trials), (verdicts, stats)
@@ -76,26 +85,36 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--compare-jinja", action="store_true",
+                    help="also run rounds rendering every prompt through Jinja2 (interleaved)")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="one more round under cProfile; top N")
     a = ap.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     items = synthetic_items(a.items)
     trials = build_trials(load_suite("bias"), items, seed=0, options={"repeats": 0, "repeat_fraction": 0.0})
     print(f"bias suite, {len(items):,} synthetic items -> {len(trials):,} trials, judge scripted/first=0.3")
-    per = []
+    fast = load_template("pairwise")
+    variants = {"fast": fast}
+    if a.compare_jinja:
+        variants["jinja"] = JinjaTemplate(fast.name, fast.system, fast.user)
+    per: dict[str, list[float]] = {name: [] for name in variants}
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(a.rounds):
-            eng, jud, wall, v = one_round(items, trials, Path(tmp), n)
-            per.append(eng / v * 1000)
-            print(f"  round {n + 1}: engine {eng:6.2f} CPU-s, judge {jud:5.2f} CPU-s, wall {wall:6.2f} s, "
-                  f"{v:,} verdicts -> {per[-1]:.3f} ms per verdict")
-        med = statistics.median(per)
-        verdict = "met" if med <= TARGET_MS else f"not met ({med / TARGET_MS:.1f}x the target)"
-        print(f"engine CPU per verdict, median of {len(per)}: {med:.3f} ms (target <= {TARGET_MS} ms: {verdict})")
+            for name, tmpl in variants.items():  # interleaved
+                eng, jud, wall, v = one_round(items, trials, Path(tmp), tmpl)
+                per[name].append(eng / v * 1000)
+                print(f"  round {n + 1} {name:5}: engine {eng:6.2f} CPU-s, judge {jud:5.2f} CPU-s, wall {wall:6.2f} s,"
+                      f" {v:,} verdicts -> {per[name][-1]:.3f} ms per verdict", flush=True)
+        for name, values in per.items():
+            med = statistics.median(values)
+            verdict = "met" if med <= TARGET_MS else f"not met ({med / TARGET_MS:.1f}x the target)"
+            label = "templates rendered through Jinja2 per trial" if name == "jinja" else "as shipped"
+            print(f"engine CPU per verdict ({label}), median of {len(values)}: {med:.3f} ms "
+                  f"(target <= {TARGET_MS} ms: {verdict})")
         if a.profile:
             prof = cProfile.Profile()
             prof.enable()
-            one_round(items, trials, Path(tmp), a.rounds)
+            one_round(items, trials, Path(tmp), fast)
             prof.disable()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(a.profile)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
