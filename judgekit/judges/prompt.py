@@ -1,9 +1,16 @@
-"""Render trials into judge requests from a prompt template in ``suites/prompts``."""
+"""Render trials into judge requests from a prompt template in ``suites/prompts``.
+
+Templates are Jinja2. One made only of text, ``{{ name }}`` and ``{% if name %}`` over the trial's
+variables (the shipped pairwise template) is parsed once by Jinja2 and then rendered by joining
+strings, without a Jinja2 render context per trial; the text is the same as Jinja2's
+(``tests/test_prompt_render.py``). Any other template is rendered by Jinja2, compiled once.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -111,7 +118,8 @@ class PromptTemplate:
             "preamble": trial.preamble,
         }
 
-    def render(self, trial: Trial, *, renderer: Any = render_source) -> tuple[dict[str, str], ...]:
+    def render(self, trial: Trial, *, renderer: Callable[[str, dict[str, Any]], str] = render_source
+               ) -> tuple[dict[str, str], ...]:
         """The chat messages for ``trial`` (``renderer=render_jinja`` renders through Jinja2 only)."""
         ctx = self.context(trial)
         msgs: list[dict[str, str]] = []
