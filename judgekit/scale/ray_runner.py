@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -32,6 +34,8 @@ from judgekit.types import JudgeOutput, JudgeRequest
 
 OUT_COLUMNS = ("key", "choice", "p_a", "p_b", "raw", "input_tokens", "output_tokens", "latency_s", "cost_usd",
                "error")
+#: extra column of the verdict shards: ``host:pid`` of the Ray worker that answered the row (not stored)
+WORKER_COLUMN = "worker"
 
 
 def write_shards(requests: Sequence[JudgeRequest], folder: str | Path, *, shard_size: int = 10_000) -> list[Path]:
@@ -67,13 +71,14 @@ class EndpointAnswerer:
         from judgekit.judges.openai_compat import OpenAICompatJudge
 
         self.judge = OpenAICompatJudge(model, api_base=api_base, **options)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         reqs = [JudgeRequest(key=k, messages=tuple(json.loads(m)), prompt="", first="", second="")
                 for k, m in zip(batch["key"], batch["messages"], strict=True)]
-        rows = [{"key": r.key, **{c: getattr(o, c) for c in OUT_COLUMNS if c != "key"}}
+        rows = [{"key": r.key, **{c: getattr(o, c) for c in OUT_COLUMNS if c != "key"}, WORKER_COLUMN: self.worker}
                 for r, o in self.judge.judge(reqs)]
-        return pd.DataFrame(rows, columns=list(OUT_COLUMNS))
+        return pd.DataFrame(rows, columns=[*OUT_COLUMNS, WORKER_COLUMN])
 
 
 def _vllm_dataset(ds: Any, model: str, options: dict[str, Any], concurrency: int) -> Any:
@@ -101,11 +106,15 @@ class RayJudge(Judge):
     ``engine="endpoint"`` needs ``api_base`` (comma-separated endpoints are balanced);
     ``engine="vllm"`` loads ``model`` (a hub id or path, without a provider prefix) in vLLM on
     the cluster's GPUs. ``ray_address`` is passed to ``ray.init`` (None: local or ``RAY_ADDRESS``).
+    ``concurrency`` is the number of Ray workers; an endpoint worker mostly waits on the network and
+    reserves ``worker_cpus`` CPUs (half a CPU by default, so reading and writing the shards still get one).
+    ``workdir`` must be storage every node can read and write (a shared filesystem); the verdicts come
+    back to the process that called :meth:`judge`, whose engine writes them into its own DuckDB file.
     """
 
     def __init__(self, model: str, *, workdir: str | Path, api_base: str | None = None, engine: str = "endpoint",
                  concurrency: int = 2, batch_size: int = 256, shard_size: int = 10_000,
-                 ray_address: str | None = None, **options: Any) -> None:
+                 ray_address: str | None = None, worker_cpus: float = 0.5, **options: Any) -> None:
         if engine not in ("endpoint", "vllm"):
             raise ValueError("engine must be 'endpoint' or 'vllm'")
         if engine == "endpoint" and not api_base:
@@ -113,7 +122,7 @@ class RayJudge(Judge):
         self.model, self.api_base, self.engine = model, api_base, engine
         self.workdir = Path(workdir)
         self.concurrency, self.batch_size, self.shard_size = concurrency, batch_size, shard_size
-        self.ray_address = ray_address
+        self.ray_address, self.worker_cpus = ray_address, worker_cpus
         self.options = options
         self.spec = f"ray/{model}"
         self.stochastic = float(options.get("temperature", 0.0)) > 0
@@ -132,16 +141,20 @@ class RayJudge(Judge):
         if not requests:
             return
         job = self.workdir / uuid.uuid4().hex[:12]
-        write_shards(requests, job / "requests", shard_size=self.shard_size)
+        shards = write_shards(requests, job / "requests", shard_size=self.shard_size)
         if not ray.is_initialized():
             ray.init(address=self.ray_address, include_dashboard=False, log_to_driver=False,
                      ignore_reinit_error=True)
-        ds = ray.data.read_parquet(str(job / "requests"))
+        # Ray Data reads small files as one block; at least two blocks per worker keep every worker busy.
+        n_rows = len({r.key for r in requests})
+        blocks = max(len(shards), min(2 * self.concurrency, math.ceil(n_rows / self.batch_size)))
+        ds = ray.data.read_parquet(str(job / "requests")).repartition(blocks)
         if self.engine == "vllm":
             ds = _vllm_dataset(ds, self.model, self.options, self.concurrency)
         else:
             ds = ds.map_batches(EndpointAnswerer, fn_constructor_args=(self.model, self.api_base, self.options),
-                                batch_format="pandas", batch_size=self.batch_size, concurrency=self.concurrency)
+                                batch_format="pandas", batch_size=self.batch_size, concurrency=self.concurrency,
+                                num_cpus=self.worker_cpus)
         ds.write_parquet(str(job / "verdicts"))
         outputs = read_verdicts(job / "verdicts")
         for req in requests:
