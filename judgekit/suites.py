@@ -15,7 +15,7 @@ from judgekit.probes.bandwagon import bandwagon_trials
 from judgekit.probes.position import position_trials
 from judgekit.probes.reflection import reflection_trials
 from judgekit.probes.verbosity import verbosity_trials
-from judgekit.resources import suites_dir
+from judgekit.resources import suite_names, suites_dir
 from judgekit.types import Item, Trial
 
 ProbeFn = Callable[..., list[Trial]]
@@ -32,7 +32,7 @@ CUE_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection"
 
 
 def available_suites() -> list[str]:
-    return sorted(p.stem for p in suites_dir().glob("*.yaml"))
+    return suite_names()
 
 
 def load_suite(name_or_path: str, probes: list[str] | None = None) -> dict[str, Any]:

@@ -5,7 +5,21 @@ that already hold the verdicts in memory; new code should use :func:`build_repor
 reads aggregates from the store and scales to millions of verdicts.
 """
 
-from judgekit.report.build import build_comparison, build_report
-from judgekit.report.html import render_report
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["build_comparison", "build_report", "render_report"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the bias card reads report.queries without the HTML and chart stack.
+    if name in ("build_comparison", "build_report"):
+        from judgekit.report import build
+
+        return getattr(build, name)
+    if name == "render_report":
+        from judgekit.report.html import render_report
+
+        return render_report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from typing import Any
 
 from judgekit.analysis.profile.importers import FORMATS
+from judgekit.engine.progress import add_progress_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=int, default=2000)
     p.add_argument("--top-k", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    add_progress_option(p)
     p.add_argument("--api-base", default=None)
     p.add_argument("--temperature", type=float, default=None)
     p.add_argument("--max-tokens", type=int, default=None)
@@ -102,7 +103,7 @@ def cmd_profile(a: argparse.Namespace) -> int:
     res = run_profile(data=a.data, db=a.db, judges=tuple(a.judge), mapping=a.mapping, judge_options=opts,
                       extractor=a.extractor, factors=factors, seed=a.seed, split=a.split, limit=a.limit,
                       n_boot=a.n_boot, top_k=a.top_k, use_gold=not a.no_gold,
-                      progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")
+                      progress=getattr(a, "progress", None))
     print(f"profile {res['analysis_id']}: {res['n_pairs']} pairs, {res['n_judgments']} judgments, "
           f"annotators: {', '.join(res['annotators'])}")
     cols = ["annotator", "factor", "estimate", "ci_low", "ci_high", "n"]

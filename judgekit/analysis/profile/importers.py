@@ -34,13 +34,14 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from judgekit.datasets.loaders import _records
 from judgekit.datasets.schema import DatasetError, normalise_label
 from judgekit.types import Item
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("table", "alpaca_eval", "arena", "annotated_pairs")
 _ALIASES = {"pair_id": ("pair_id", "item_id", "id", "pair"), "annotator": ("annotator", "judge", "rater"),
@@ -53,6 +54,12 @@ class Imported:
     judgments: pd.DataFrame
     items: list[Item] = field(default_factory=list)
     skipped: int = 0
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd  # here, so that building the command line does not import pandas
+
+    return pd.DataFrame(rows)
 
 
 def pair_hash(prompt: str, a: str, b: str, prefix: str) -> str:
@@ -131,7 +138,7 @@ def import_table(path: Path, source: str, kind: str) -> Imported:
         if k not in ("human", "judge"):
             raise DatasetError(str(path), row, "annotator_kind", f"{k!r} is not human or judge")
         rows.append(_row(source, row, str(pid).strip(), str(ann).strip(), k, choice, rec[cols["choice"]]))
-    return Imported(pd.DataFrame(rows))
+    return Imported(_frame(rows))
 
 
 def _alpaca_choice(path: Path, row: int, pref: Any) -> str | None:
@@ -164,7 +171,7 @@ def import_alpaca_eval(path: Path, source: str, kind: str) -> Imported:
         if pid not in seen:
             seen.add(pid)
             items.append(Item(pid, prompt, a, b, metadata={"model_a": ma, "model_b": mb}, source=source))
-    return Imported(pd.DataFrame(rows), items, skipped)
+    return Imported(_frame(rows), items, skipped)
 
 
 _WINNERS = {"model_a": "A", "model_b": "B", "tie": "tie", "tie (bothbad)": "tie"}
@@ -196,7 +203,7 @@ def import_arena(path: Path, source: str, kind: str) -> Imported:
                                   source=source))
         rows.append(_row(source, row, pid, str(rec.get("judge") or "arena"), kind, _WINNERS[winner],
                          rec["winner"], rec["model_a"], rec["model_b"]))
-    return Imported(pd.DataFrame(rows), items)
+    return Imported(_frame(rows), items)
 
 
 def _ap_choice(path: Path, row: int, ann_id: str, value: Any) -> str | None:
@@ -242,7 +249,7 @@ def import_annotated_pairs(path: Path, source: str, kind: str) -> Imported:
             k = "human" if meta.get("type") == "human" else ("judge" if meta.get("type") else kind)
             pref = value.get("pref") if isinstance(value, dict) else value
             rows.append(_row(source, row, pid, str(meta.get("name") or ann_id), k, choice, pref, *models))
-    return Imported(pd.DataFrame(rows), items, skipped)
+    return Imported(_frame(rows), items, skipped)
 
 
 _IMPORTERS = {"table": import_table, "alpaca_eval": import_alpaca_eval, "arena": import_arena,
