@@ -70,11 +70,14 @@ def _fmt(x: Any) -> str:
 
 
 def print_run_summary(db: str, run_id: str, verbose: bool = False) -> None:
-    """The console summary of a stored run: headline per probe, mitigation x bias; ``verbose`` adds every row."""
+    """The console summary of a stored run: the judge and its decoding in words, the headline per probe and
+    mitigation x bias; ``verbose`` adds every stored metric row."""
     from judgekit import console
 
+    info = console.run_info(db, run_id)
+    print(f"judge {info['judge']}; decoding: {console.decoding_text(info['config'].get('decoding'))}")
     rows = console.metric_rows(db, run_id)
-    for line in console.summary_lines(rows, console.items_per_probe(db, run_id)):
+    for line in console.summary_lines(rows, console.items_per_probe(db, run_id), info["config"].get("probes") or ()):
         print(line)
     if verbose:
         print("all stored metrics:")
@@ -123,7 +126,6 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     resumed = f" (resumed: {s.n_done_before} already done)" if s.resumed else ""
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
           f"{s.n_cached} from cache, {s.n_errors} errors, {s.seconds:.1f} s")
-    _print_judge(a.db, res.run_id)
     print_run_summary(a.db, res.run_id, verbose=getattr(a, "verbose", False))
     if res.analysis is not None:
         _print_profile(res.analysis)
@@ -211,21 +213,6 @@ def _cmd_metrics(a: argparse.Namespace) -> int:
     for line in console.dump_lines(console.metric_rows(a.db, run_id)):
         print(line)
     return 0
-
-
-def _print_judge(db: str, run_id: str) -> None:
-    """The judge and its decoding settings, in words."""
-    import json
-
-    from judgekit.console import _connect, decoding_text
-
-    con = _connect(db)
-    try:
-        judge, config = con.execute("SELECT judge, config FROM runs WHERE run_id = ?", [run_id]).fetchone()
-    finally:
-        con.close()
-    decoding = (json.loads(config) if isinstance(config, str) else config or {}).get("decoding")
-    print(f"judge {judge}; decoding: {decoding_text(decoding)}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -66,6 +66,24 @@ def metric_rows(db: str | Path, run_id: str) -> list[Row]:
         con.close()
 
 
+def run_info(db: str | Path, run_id: str) -> Row:
+    """The ``runs`` row of a run, its ``config`` parsed (DuckDB only)."""
+    con = _connect(db)
+    try:
+        rows = _records(con, "SELECT run_id, suite, judge, dataset, status, config FROM runs WHERE run_id = ?",
+                        [run_id])
+    finally:
+        con.close()
+    if not rows:
+        raise ValueError(f"{db}: no run with id {run_id!r}")
+    rec = rows[0]
+    try:
+        rec["config"] = json.loads(rec["config"]) if isinstance(rec["config"], str) else (rec["config"] or {})
+    except ValueError:
+        rec["config"] = {}
+    return rec
+
+
 def items_per_probe(db: str | Path, run_id: str) -> dict[str, int]:
     """Distinct items judged by each probe of a run (unmitigated trials)."""
     con = _connect(db)
@@ -138,22 +156,23 @@ def table(rows: list[list[str]], header: list[str], indent: str = "  ") -> list[
 
 
 # -- the summary ----------------------------------------------------------------------------------
-def probe_rows(metrics: list[Row]) -> list[Row]:
-    """One stored row per probe: its headline metric (subset ``all``)."""
+def probe_rows(metrics: list[Row], order: Sequence[str] = ()) -> list[Row]:
+    """One stored row per probe: its headline metric (subset ``all``), probes in ``order`` first."""
     overall = [r for r in metrics if (r.get("subset") or "all") == "all"]
     by_probe: dict[str, dict[str, Row]] = {}
     for r in overall:
         by_probe.setdefault(str(r["probe"]), {})[str(r["metric"])] = r
     out = []
-    for probe, rows in by_probe.items():
+    rank = {p: i for i, p in enumerate(order)}
+    for probe, rows in sorted(by_probe.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
         m = headline_metric(probe, rows)
         if m is not None:
             out.append(rows[m])
     return out
 
 
-def probe_lines(metrics: list[Row], items: dict[str, int] | None = None) -> list[str]:
-    rows = probe_rows(metrics)
+def probe_lines(metrics: list[Row], items: dict[str, int] | None = None, order: Sequence[str] = ()) -> list[str]:
+    rows = probe_rows(metrics, order)
     if not rows:
         return []
     body = []
@@ -169,7 +188,7 @@ def probe_lines(metrics: list[Row], items: dict[str, int] | None = None) -> list
     return ["per probe (headline estimate, 95% interval):", *table(body, header)]
 
 
-def mitigation_lines(metrics: list[Row]) -> list[str]:
+def mitigation_lines(metrics: list[Row], order: Sequence[str] = ()) -> list[str]:
     cells: dict[tuple[str, str], dict[str, Row]] = {}
     for r in metrics:
         subset = str(r.get("subset") or "")
@@ -178,7 +197,8 @@ def mitigation_lines(metrics: list[Row]) -> list[str]:
     if not cells:
         return []
     body = []
-    for (probe, mit), c in sorted(cells.items()):
+    rank = {p: i for i, p in enumerate(order)}
+    for (probe, mit), c in sorted(cells.items(), key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0])):
         b, a = c.get("mitigation_bias_change", {}), c.get("mitigation_accuracy_change", {})
         t, x = c.get("mitigation_tie_rate", {}), c.get("mitigation_extra_tokens", {})
         ci = "" if _missing(b.get("ci_low")) else f" [{pp(b['ci_low'])[:-3]}, {pp(b['ci_high'])[:-3]}]"
@@ -190,10 +210,10 @@ def mitigation_lines(metrics: list[Row]) -> list[str]:
     return ["per mitigation and bias:", *table(body, header)]
 
 
-def summary_lines(metrics: list[Row], items: dict[str, int] | None = None) -> list[str]:
-    """The console summary of a run: headline per probe, then mitigation x bias."""
-    out = probe_lines(metrics, items)
-    mit = mitigation_lines(metrics)
+def summary_lines(metrics: list[Row], items: dict[str, int] | None = None, order: Sequence[str] = ()) -> list[str]:
+    """The console summary of a run: headline per probe (in ``order``), then mitigation x bias."""
+    out = probe_lines(metrics, items, order)
+    mit = mitigation_lines(metrics, order)
     if mit:
         out += mit
     return out

@@ -4,7 +4,7 @@ Modes (``--progress``, or the ``JUDGEKIT_PROGRESS`` environment variable):
 
 ``auto``   a bar when stderr is a terminal, else ``lines`` (the default)
 ``bar``    a tqdm bar
-``lines``  one plain line every ~10 s or every 5% of the work, and one at the end:
+``lines``  one plain line every ~10 s or every 5% of the work (at most one per 2 s), and one at the end:
            done/total, rate, time left, errors so far (for CI logs, ``nohup``, notebooks)
 ``off``    nothing
 
@@ -24,6 +24,7 @@ ENV = "JUDGEKIT_PROGRESS"
 _ENV_ALIASES = {"1": "bar", "true": "bar", "yes": "bar", "0": "off", "false": "off", "no": "off", "": "auto"}
 LINE_EVERY_S = 10.0
 LINE_EVERY_FRACTION = 0.05
+LINE_MIN_GAP_S = 2.0  # a fast run does not print twenty lines in a second
 
 
 def resolve_mode(progress: bool | str | None, stream: IO[str] | None = None) -> str:
@@ -95,7 +96,8 @@ class Progress:
         elif self.mode == "lines":
             t = self._clock()
             step = max(1, int(self.total * LINE_EVERY_FRACTION))
-            if t - self._last_t >= LINE_EVERY_S or self.done - self._last_done >= step:
+            gap = t - self._last_t
+            if gap >= LINE_EVERY_S or (self.done - self._last_done >= step and gap >= LINE_MIN_GAP_S):
                 self._line(t)
 
     def set_errors(self, errors: int) -> None:
