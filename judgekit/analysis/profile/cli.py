@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=int, default=2000)
     p.add_argument("--top-k", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="reports", help="folder for the HTML page (default reports/)")
+    p.add_argument("--no-report", action="store_true", help="skip the HTML page")
     add_progress_option(p)
     p.add_argument("--api-base", default=None)
     p.add_argument("--temperature", type=float, default=None)
@@ -121,5 +123,10 @@ def cmd_profile(a: argparse.Namespace) -> int:
                 "length-controlled win rates")
     print_table(res["style_bt"], ["annotator", "factor", "estimate", "ci_low", "ci_high", "n"],
                 "style-controlled Bradley-Terry terms")
-    print(f"\ndatabase: {a.db}")
+    print()
+    if not getattr(a, "no_report", False):
+        from judgekit.analysis.profile.report import write_profile_report
+
+        print(f"report:   {write_profile_report(a.db, res['analysis_id'], getattr(a, 'out', 'reports'))}")
+    print(f"database: {a.db}")
     return 0
