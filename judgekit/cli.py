@@ -1,41 +1,58 @@
-"""Command line: parse arguments, call :mod:`judgekit.api`, print. No logic lives here."""
+"""Command line: parse arguments, call :mod:`judgekit.api`, print. No logic lives here.
+
+Building the parser imports nothing heavy (no pandas, statistics or model libraries), so
+``judgekit --help`` and ``judgekit runs`` start fast; each command imports what it needs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import Any
 
+from judgekit import __version__
+from judgekit.engine.progress import add_progress_option
+from judgekit.resources import suite_names, template_names
+
 EXIT_USAGE = 2
+_DB_HELP = "DuckDB file (default ./judgekit.duckdb)"
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run a suite against a judge, store verdicts, write the report")
-    p.add_argument("--suite", default="position", help="suite name (suites/NAME.yaml) or a YAML path")
+    p.add_argument("--suite", default="position",
+                   help=f"a built-in suite ({', '.join(suite_names())}; default position) or a suite YAML path")
     p.add_argument("--probes", default=None, help="run only these probes of the suite, e.g. bandwagon,authority")
     p.add_argument("--mitigations", default=None,
                    help="also judge under these mitigations and compare: none,swap,calibrate,system-prompt,icl,"
                         "self-reflection")
     p.add_argument("--judge", default=None,
                    help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o")
-    p.add_argument("--data", default=None, help="JSONL/CSV/Parquet file, hf://org/name, or a built-in set (facts)")
+    p.add_argument("--data", default=None,
+                   help="JSONL/CSV/Parquet file, hf://org/name, or a built-in set (facts, preferences); "
+                        "default: the suite's own data")
     p.add_argument("--map", dest="mapping", default=None,
                    help="column mapping, e.g. prompt=instruction,response_a=output_1,response_b=output_2,label=pref")
-    p.add_argument("--split", default="train", help="split for hf:// datasets")
+    p.add_argument("--split", default="train", help="split for hf:// datasets (default train)")
     p.add_argument("--kind", choices=("fact", "preference"), default=None, help="kind for items without one")
     p.add_argument("--limit", type=int, default=None, help="use a seeded sample of N items from each dataset")
-    p.add_argument("--db", default="judgekit.duckdb", help="DuckDB file (default ./judgekit.duckdb)")
+    p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
     p.add_argument("--out", default="reports", help="report folder (default reports/)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed for sampling items, cue placement and the bootstrap (default 0)")
     p.add_argument("--principles", type=int, default=None, help="icai suite: at most this many principles")
     p.add_argument("--repeats", type=int, default=None, help="identical re-asks per order for the noise floor")
     p.add_argument("--repeat-fraction", type=float, default=None, help="share of items that get repeats")
-    p.add_argument("--template", default=None, help="judge prompt template name or YAML path")
+    p.add_argument("--template", default=None,
+                   help=f"judge prompt template: a built-in name ({', '.join(template_names())}) or a YAML path; "
+                        "default: the suite's template")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
     p.add_argument("--dry-run", action="store_true",
                    help="print requests, tokens, estimated cost and minimum detectable effect; call no model")
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="also print every stored metric row (as `judgekit metrics RUN_ID` does)")
+    add_progress_option(p)
     _add_judge_options(p)
 
 
@@ -47,18 +64,25 @@ def _judge_options(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def _fmt(x: Any) -> str:
-    try:
-        return "–" if x is None or x != x else f"{float(x):.3f}"
-    except (TypeError, ValueError):
-        return str(x)
+    from judgekit.console import num
+
+    return num(x)
 
 
-def _print_metrics(m: Any) -> None:
-    keep = m[m["subset"].isin(["all", None]) | m["subset"].isna()] if "subset" in m else m
-    for _, r in keep.iterrows():
-        ci = f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
-        pv = f"  p={r['p_value']:.3g}" if r["p_value"] == r["p_value"] and r["p_value"] is not None else ""
-        print(f"  {r['probe']:<10} {r['metric']:<24} {_fmt(r['estimate']):>7} {ci:<18} n={r['n']}{pv}")
+def print_run_summary(db: str, run_id: str, verbose: bool = False) -> None:
+    """The console summary of a stored run: the judge and its decoding in words, the headline per probe and
+    mitigation x bias; ``verbose`` adds every stored metric row."""
+    from judgekit import console
+
+    info = console.run_info(db, run_id)
+    print(f"judge {info['judge']}; decoding: {console.decoding_text(info['config'].get('decoding'))}")
+    rows = console.metric_rows(db, run_id)
+    for line in console.summary_lines(rows, console.items_per_probe(db, run_id), info["config"].get("probes") or ()):
+        print(line)
+    if verbose:
+        print("all stored metrics:")
+        for line in console.dump_lines(rows):
+            print(line)
 
 
 def _print_profile(analysis: dict[str, Any]) -> None:
@@ -95,15 +119,14 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     res = api.evaluate(a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit,
                        kind=a.kind, db=a.db, seed=a.seed, out=a.out, make_report=not a.no_report,
                        repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
-                       progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1",
-                       judge_options=_judge_options(a),
+                       progress=a.progress, judge_options=_judge_options(a),
                        mitigations=a.mitigations,
                        probes=probes)
     s = res.stats
     resumed = f" (resumed: {s.n_done_before} already done)" if s.resumed else ""
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
           f"{s.n_cached} from cache, {s.n_errors} errors, {s.seconds:.1f} s")
-    _print_metrics(res.metrics)
+    print_run_summary(a.db, res.run_id, verbose=getattr(a, "verbose", False))
     if res.analysis is not None:
         _print_profile(res.analysis)
     print(f"database: {a.db}")
@@ -120,7 +143,7 @@ def _cmd_judge(a: argparse.Namespace) -> int:
 
     res = judge_pairs(a.data, judge=a.judge, mitigations=a.mitigations, out=a.out, db=a.db, mapping=a.mapping,
                       split=a.split, seed=a.seed, judge_options=_judge_options(a),
-                      progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")
+                      progress=a.progress)
     counts = res["verdict"].value_counts().to_dict()
     print(f"{len(res)} pairs judged with mitigations {res['mitigations'].iloc[0]}: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -138,15 +161,16 @@ def _add_judge_options(p: argparse.ArgumentParser) -> None:
                    help="client for openai/ and hosted_vllm/ models (default: the lean built-in client)")
     g.add_argument("--batch", action="store_true",
                    help="use the provider's batch API (OpenAI, Anthropic): half price, results within 24 h")
-    g.add_argument("--temperature", type=float, default=None)
-    g.add_argument("--max-tokens", type=int, default=None)
+    g.add_argument("--temperature", type=float, default=None,
+                   help="sampling temperature (default: the backend's; 0 for local judges)")
+    g.add_argument("--max-tokens", type=int, default=None, help="API judges: most tokens per answer")
     g.add_argument("--concurrency", type=int, default=None, help="parallel API requests")
     g.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: automatic)")
     g.add_argument("--dtype", default=None, help="float32, bfloat16, float16 (default: automatic)")
-    g.add_argument("--batch-size", type=int, default=None)
+    g.add_argument("--batch-size", type=int, default=None, help="local judges: pairs per forward pass")
     g.add_argument("--mode", choices=("logprobs", "generate"), default=None,
                    help="hf judges: next-token probabilities (default) or generate then parse")
-    g.add_argument("--max-new-tokens", type=int, default=None)
+    g.add_argument("--max-new-tokens", type=int, default=None, help="hf judges in generate mode: most new tokens")
 
 
 def _cmd_report(a: argparse.Namespace) -> int:
@@ -164,33 +188,40 @@ def _cmd_compare(a: argparse.Namespace) -> int:
 
 
 def _cmd_card(a: argparse.Namespace) -> int:
-    from judgekit import api
     from judgekit.card import write_card
+    from judgekit.console import latest_run_id
 
-    run_id = a.run_id or api.latest_run(api.Store(a.db, create=False))
+    run_id = a.run_id or latest_run_id(a.db)
     text = write_card(a.db, run_id, a.out)
     print(a.out or text)
     return 0
 
 
 def _cmd_runs(a: argparse.Namespace) -> int:
-    from judgekit import api
+    from judgekit.console import runs_lines
 
-    df = api.runs(a.db)
-    if df.empty:
-        print("no runs")
-        return 0
-    cols = ["run_id", "suite", "judge", "dataset", "status", "n_trials", "n_verdicts", "n_invalid", "n_errors",
-            "started_at"]
-    print(df[cols].to_string(index=False))
+    for line in runs_lines(a.db):
+        print(line)
+    return 0
+
+
+def _cmd_metrics(a: argparse.Namespace) -> int:
+    from judgekit import console
+
+    run_id = a.run_id or console.latest_run_id(a.db)
+    print(f"run {run_id}")
+    for line in console.dump_lines(console.metric_rows(a.db, run_id)):
+        print(line)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="judgekit", description="Audit LLM judges, reward models and human "
                                      "preference data.")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"judgekit {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what judgekit does; after eval, also print every stored metric row")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_eval(sub)
     p = sub.add_parser("judge", help="judge pairs with mitigations and write debiased verdicts")
     p.add_argument("--data", required=True, help="JSONL/CSV/Parquet file or hf://org/name")
@@ -198,25 +229,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mitigations", default="swap",
                    help="comma list: swap, calibrate, system-prompt, icl, self-reflection (default: swap)")
     p.add_argument("--map", dest="mapping", default=None, help="column mapping, as for eval")
-    p.add_argument("--split", default="train")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--db", default="judgekit.duckdb")
+    p.add_argument("--split", default="train", help="split for hf:// datasets (default train)")
+    p.add_argument("--seed", type=int, default=0, help="seed for mitigation examples and sampling (default 0)")
+    p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
     p.add_argument("--out", default=None, help="write verdicts to this .jsonl or .parquet file")
+    add_progress_option(p)
     _add_judge_options(p)
     p = sub.add_parser("report", help="write the HTML report of a run")
     p.add_argument("run_id", nargs="?", default=None, help="run id (default: the newest run)")
-    p.add_argument("--db", default="judgekit.duckdb")
-    p.add_argument("--out", default="reports")
-    p = sub.add_parser("runs", help="list the runs in a database")
-    p.add_argument("--db", default="judgekit.duckdb")
+    p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
+    p.add_argument("--out", default="reports", help="report folder (default reports/)")
+    p = sub.add_parser("runs", help="list the runs in a database, with their strongest headline and mitigations")
+    p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
+    p = sub.add_parser("metrics", help="print every stored metric of a run (all subsets)")
+    p.add_argument("run_id", nargs="?", default=None, help="run id (default: the newest run)")
+    p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
     p = sub.add_parser("compare", help="compare judges (runs) on the same items in one HTML page")
-    p.add_argument("run_ids", nargs="+")
-    p.add_argument("--db", default="judgekit.duckdb")
-    p.add_argument("--out", default="reports")
-    p.add_argument("--n-boot", type=int, default=2000)
+    p.add_argument("run_ids", nargs="+", help="two or more run ids (see `judgekit runs`)")
+    p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
+    p.add_argument("--out", default="reports", help="report folder (default reports/)")
+    p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for the intervals (default 2000)")
     p = sub.add_parser("card", help="write a run's bias card as JSON (docs/bias-card.md)")
     p.add_argument("run_id", nargs="?", default=None, help="run id (default: the newest run)")
-    p.add_argument("--db", default="judgekit.duckdb")
+    p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
     p.add_argument("--out", default=None, help="write the card to this file instead of printing it")
     from judgekit.analysis.icai.cli import register as register_icai
     from judgekit.analysis.profile.cli import register as register_profile
@@ -230,26 +265,34 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="judgekit: %(message)s")
-    from judgekit.datasets.schema import DatasetError
-    from judgekit.judges.base import JudgeError
-    from judgekit.store.db import StoreError
-
     handlers = {"eval": _cmd_eval, "judge": _cmd_judge, "report": _cmd_report, "runs": _cmd_runs,
-                "compare": _cmd_compare, "card": _cmd_card}
+                "metrics": _cmd_metrics, "compare": _cmd_compare, "card": _cmd_card}
     try:
         return handlers[args.command](args) if args.command in handlers else args.func(args)
-    except (DatasetError, JudgeError, StoreError, ValueError, FileNotFoundError) as exc:
-        print(f"judgekit: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("judgekit: interrupted; verdicts so far are saved. Run the same command again to resume.",
               file=sys.stderr)
         return 130
-    except OSError as exc:  # e.g. a read-only report folder, a full disk
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"judgekit: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `judgekit metrics | head`
+        return 0
+    except Exception as exc:
+        if isinstance(exc, _user_errors()):
+            print(f"judgekit: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, OSError):  # e.g. a read-only report folder, a full disk
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"judgekit: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
 
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors reported in one line. Imported only when something failed, to keep start-up light."""
+    from judgekit.datasets.schema import DatasetError
+    from judgekit.judges.base import JudgeError
+    from judgekit.store.db import StoreError
+
+    return (DatasetError, JudgeError, StoreError, ValueError, FileNotFoundError)
 
 if __name__ == "__main__":
     sys.exit(main())

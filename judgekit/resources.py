@@ -24,3 +24,13 @@ def suites_dir() -> Path:
 
 def data_dir() -> Path:
     return _find("data")
+
+
+def suite_names() -> list[str]:
+    """Names of the bundled suites (``suites/NAME.yaml``)."""
+    return sorted(p.stem for p in suites_dir().glob("*.yaml"))
+
+
+def template_names() -> list[str]:
+    """Names of the bundled judge prompt templates (``suites/prompts/NAME.yaml``)."""
+    return sorted(p.stem for p in (suites_dir() / "prompts").glob("*.yaml"))

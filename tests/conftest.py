@@ -8,6 +8,8 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Tests read stderr for error lines; progress lines are tested on their own (tests/test_console.py).
+os.environ.setdefault("JUDGEKIT_PROGRESS", "off")
 
 
 def write_fact_items(path: Path, n: int, seed: int = 1) -> Path:

@@ -153,7 +153,7 @@ def test_imported_judgments_and_cli(tmp_path, capsys):
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
     a = parser.parse_args(["profile", "--data", str(data), "--db", str(db), "--n-boot", "100",
-                           "--factors", "length,hedging,readability"])
+                           "--factors", "length,hedging,readability", "--out", str(tmp_path / "reports")])
     assert a.func(a) == 0
     out = capsys.readouterr().out
     assert "factor influence" in out and "<img src=x>" in out and "human" in out

@@ -136,7 +136,8 @@ def _records(data: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
         return _iter_hf(data, split)
     path = Path(data)
     if not path.is_file():
-        raise DatasetError(data, None, None, "file not found")
+        hint = "" if path.suffix or "/" in data else f"; built-in data sets: {', '.join(sorted(BUILTIN))}"
+        raise DatasetError(data, None, None, f"file not found{hint}")
     suffix = "".join(path.suffixes[-1:]).lower()
     if suffix == ".json" and _starts_with_bracket(path):
         return _iter_json_array(path)

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tqdm import tqdm
-
 from judgekit.engine.lock import WriterLock
+from judgekit.engine.progress import Progress
 from judgekit.engine.writer import VerdictWriter
 from judgekit.judges.base import Judge
 from judgekit.store.db import Store, now
@@ -41,7 +39,7 @@ def completion_key(identity: dict, task: str, messages: Messages) -> str:
 
 
 def complete(store: Store, judge: Judge, prompts: Sequence[Messages], *, task: str,
-             progress: bool = False) -> list[Completion]:
+             progress: bool | str | None = False) -> list[Completion]:
     """Answer every prompt (chat messages) with ``judge``; returns one Completion per prompt, in order."""
     identity = judge.identity()
     keys = [completion_key(identity, task, m) for m in prompts]
@@ -59,7 +57,7 @@ def complete(store: Store, judge: Judge, prompts: Sequence[Messages], *, task: s
                 user = next((x["content"] for x in reversed(m) if x["role"] == "user"), "")
                 unique[k] = JudgeRequest(key=k, messages=tuple(m), prompt=user, first="", second="")
         writer = VerdictWriter(store, journal, write=store.write_completions)
-        bar = tqdm(total=len(unique), unit="req", desc=task, disable=not progress, file=sys.stderr)
+        bar = Progress(len(unique), unit="request", desc=task, mode=progress)
         try:
             for req, out in judge.judge(list(unique.values())):
                 failed = out.choice == "error"
@@ -70,6 +68,7 @@ def complete(store: Store, judge: Judge, prompts: Sequence[Messages], *, task: s
                             "latency_s": out.latency_s, "cost_usd": out.cost_usd, "created_at": now().isoformat()})
                 results[req.key] = Completion(req.key, None if failed else out.raw, out.error, False)
                 bar.update(1)
+                bar.set_errors(bar.errors + failed)
         finally:
             bar.close()
             writer.flush(timeout_s=max(store.lock_timeout_s, 60))

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from judgekit.datasets.loaders import dataset_fingerprint
 from judgekit.engine.lock import WriterLock
+from judgekit.engine.progress import Progress
 from judgekit.engine.writer import VerdictWriter
 from judgekit.judges.base import Judge
 from judgekit.judges.prompt import PromptTemplate, build_request
@@ -109,7 +109,7 @@ def _nan_to_none(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[Trial], spec: RunSpec,
-            template: PromptTemplate, *, config: dict[str, Any], progress: bool = True) -> RunStats:
+            template: PromptTemplate, *, config: dict[str, Any], progress: bool | str | None = True) -> RunStats:
     """Judge every trial, resuming an unfinished run with the same spec, and return counts."""
     started = datetime.now()
     identity = judge.identity()
@@ -150,8 +150,8 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
         done = store.finished_trials(run_id)
         pending = [(t, r) for t, r in zip(trials, requests, strict=True) if t.trial_id not in done]
         writer = VerdictWriter(store, journal)
-        bar = tqdm(total=len(trials), initial=len(done), unit="verdict", disable=not progress,
-                   desc=f"{spec.suite} · {judge.spec}", file=sys.stderr, dynamic_ncols=True)
+        bar = Progress(len(trials), initial=len(done), unit="verdict", mode=progress,
+                       desc=f"{spec.suite} · {judge.spec}")
         n_cached = n_judged = n_errors = 0
         try:
             # 1. cache: identical requests answered before (by any run) cost nothing.
@@ -182,6 +182,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                     bar.update(1)
                 n_judged += 1
                 n_errors += out.choice == "error"
+                bar.set_errors(n_errors)
             writer.flush(timeout_s=max(store.lock_timeout_s, 300))
         except BaseException as exc:
             bar.close()

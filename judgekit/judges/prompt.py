@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from judgekit.resources import suites_dir
+from judgekit.resources import suites_dir, template_names
 from judgekit.types import JudgeRequest, Trial
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
@@ -137,7 +137,9 @@ def load_template(name_or_path: str = "pairwise") -> PromptTemplate:
     if not path.suffix:
         path = suites_dir() / "prompts" / f"{name_or_path}.yaml"
     if not path.is_file():
-        raise FileNotFoundError(f"prompt template not found: {path}")
+        known = "" if Path(name_or_path).suffix else f"; templates: {', '.join(template_names())}"
+        raise FileNotFoundError(f"unknown prompt template {name_or_path!r}{known}" if known
+                                else f"prompt template not found: {path}")
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     for field in ("system", "user"):
         if field not in spec:

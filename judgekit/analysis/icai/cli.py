@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import sys
 from typing import Any
+
+from judgekit.engine.progress import add_progress_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="folder for the constitution text file and the HTML page")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-report", action="store_true", help="skip the HTML page")
+    add_progress_option(p)
     g = p.add_argument_group("judge options")
     g.add_argument("--api-base", default=None)
     g.add_argument("--temperature", type=float, default=None)
@@ -61,7 +62,7 @@ def cmd_icai(a: argparse.Namespace) -> int:
                    test_fraction=getattr(a, "test_fraction", None), judge_options=_judge_options(a),
                    options=suite_defaults(getattr(a, "suite", None) or "icai"),
                    out_dir=a.out, embedder=getattr(a, "embedder", None),
-                   progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")
+                   progress=getattr(a, "progress", None))
     print(f"constitution {res['icai_id']} ({res['n_train']} train / {res['n_test']} test pairs, "
           f"{res['n_requests_sent']} requests sent):")
     for i, text in enumerate(res["constitution"], start=1):

@@ -141,19 +141,70 @@ def icai_section_html(db: str | Path, icai_id: str | None = None) -> str:
     return "\n".join(parts)
 
 
+#: fewer held-out pairs than this: the page warns that the comparison with the baselines is weak
+MIN_TEST_PAIRS = 30
+
+
+def _side(row: Any) -> str:
+    """'beats', 'loses to' or 'cannot be told apart from' for a stored difference row with its interval."""
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    if _f(lo) == "–" or _f(hi) == "–":
+        return "cannot be compared with"
+    if float(lo) > 0:
+        return "beats"
+    if float(hi) < 0:
+        return "loses to"
+    return "cannot be told apart from"
+
+
+def icai_summary(recon: pd.DataFrame, n_test: int, n_principles: int) -> tuple[str, list[str]]:
+    """The page's headline (does the constitution beat both baselines?) and its cautions."""
+    rows = {r["condition"]: r for r in recon.to_dict(orient="records")}
+    c = rows.get("constitution")
+    warnings = []
+    if n_principles == 0:
+        headline = (f"No principle improved held-out prediction on the training split; nothing to test on the "
+                    f"{n_test} held-out pairs.")
+    elif c is None:
+        headline = f"The constitution has {n_principles} principles; no reconstruction on held-out pairs is stored."
+    else:
+        parts = [f"On {n_test} held-out pairs the constitution agrees with the labels "
+                 f"{_ci(c['estimate'], c['ci_low'], c['ci_high'])}."]
+        for key, name in (("no_constitution", "the same judge without it"), ("length_only", "length only")):
+            d, b = rows.get(f"constitution - {key}"), rows.get(key)
+            if d is None or b is None:
+                continue
+            parts.append(f"It {_side(d)} {name} ({_f(b['estimate'])}): difference "
+                         f"{_ci(d['estimate'], d['ci_low'], d['ci_high'])}.")
+        headline = " ".join(parts)
+        lo = rows.get("length_only")
+        if lo is not None and _f(lo["estimate"]) != "–" and float(c["estimate"]) < float(lo["estimate"]):
+            warnings.append(f"the constitution ({_f(c['estimate'])}) agrees with the labels less often than "
+                            f"picking the longer response ({_f(lo['estimate'])}): its principles explain the "
+                            "labels worse than length alone.")
+        for r in recon.to_dict(orient="records"):
+            if _f(r["ci_low"]) != "–" and float(r["ci_low"]) == float(r["ci_high"]):
+                warnings.append(f"the interval of “{_CONDITIONS.get(r['condition'], r['condition'])}” is "
+                                f"degenerate ({_ci(r['estimate'], r['ci_low'], r['ci_high'])}): every resample "
+                                "gives the same value, which shows the sample is small, not that it is certain.")
+    if n_test < MIN_TEST_PAIRS:
+        warnings.insert(0, f"only {n_test} held-out pairs (fewer than {MIN_TEST_PAIRS}): a difference from the "
+                           "baselines this small a test cannot detect may well exist; use more data or a larger "
+                           "--test-fraction.")
+    return headline, warnings
+
+
 def write_icai_report(db: str | Path, icai_id: str | None = None, out_dir: str | Path = "reports") -> Path:
-    """A standalone HTML page around :func:`icai_section_html` (plotly.js inlined)."""
-    from plotly.offline import get_plotlyjs
+    """A standalone page in the report's design around :func:`icai_section_html`; returns its path."""
+    from judgekit.analysis.page import render_page, write_page
 
     store = Store(db, create=False)
-    icai_id = icai_id or load_icai(store)["icai_id"]
-    body = icai_section_html(db, icai_id)
-    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>judgekit ICAI " + _e(icai_id) + "</title>"
-            "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-            "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;"
-            "text-align:left;vertical-align:top}</style><script>" + get_plotlyjs() + "</script></head><body>"
-            + body + "</body></html>")
-    path = Path(out_dir) / f"{icai_id}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    t = load_icai(store, icai_id)
+    icai_id = t["icai_id"]
+    run = t["runs"].iloc[0]
+    headline, warnings = icai_summary(t["reconstruction"], int(run["n_test"]), len(t["constitutions"]))
+    facts = [("Constitution", str(icai_id)), ("Data", str(run["dataset"])), ("Judge", str(run["judge"])),
+             ("Train pairs", str(int(run["n_train"]))), ("Held-out pairs", str(int(run["n_test"])))]
+    page = render_page("Constitution (Inverse Constitutional AI)", meta=facts, headline=headline,
+                       warnings=warnings, body_html=icai_section_html(db, icai_id))
+    return write_page(Path(out_dir) / f"{icai_id}.html", page)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from typing import Any
 
+from judgekit.engine.progress import add_progress_option
 from judgekit.imports import FORMATS
 
 
@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=int, default=2000)
     p.add_argument("--top-k", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="reports", help="folder for the HTML page (default reports/)")
+    p.add_argument("--no-report", action="store_true", help="skip the HTML page")
+    add_progress_option(p)
     p.add_argument("--api-base", default=None)
     p.add_argument("--temperature", type=float, default=None)
     p.add_argument("--max-tokens", type=int, default=None)
@@ -137,7 +140,7 @@ def cmd_profile(a: argparse.Namespace) -> int:
     res = api.profile(data=a.data, db=a.db, judges=tuple(a.judge), mapping=a.mapping, judge_options=opts,
                       extractor=a.extractor, factors=factors, seed=a.seed, split=a.split, limit=a.limit,
                       n_boot=a.n_boot, top_k=a.top_k, use_gold=not a.no_gold,
-                      progress=sys.stderr.isatty() or os.environ.get("JUDGEKIT_PROGRESS") == "1")
+                      progress=getattr(a, "progress", None))
     print(f"profile {res['analysis_id']}: {res['n_pairs']} pairs, {res['n_judgments']} judgments, "
           f"annotators: {', '.join(res['annotators'])}")
     cols = ["annotator", "factor", "estimate", "ci_low", "ci_high", "n"]
@@ -155,5 +158,10 @@ def cmd_profile(a: argparse.Namespace) -> int:
                 "length-controlled win rates")
     print_table(res["style_bt"], ["annotator", "factor", "estimate", "ci_low", "ci_high", "n"],
                 "style-controlled Bradley-Terry terms")
-    print(f"\ndatabase: {a.db}")
+    print()
+    if not getattr(a, "no_report", False):
+        from judgekit.analysis.profile.report import write_profile_report
+
+        print(f"report:   {write_profile_report(a.db, res['analysis_id'], getattr(a, 'out', 'reports'))}")
+    print(f"database: {a.db}")
     return 0
