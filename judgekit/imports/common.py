@@ -89,7 +89,7 @@ def _gold_position(label: str | None, order: str) -> str | None:
 
 def write_run(store: Store, run: ImportedRun, *, dataset: str | None = None, seed: int = 0) -> ImportResult:
     """Store ``run`` as a finished run and compute its metrics; importing the same judgments again reuses it."""
-    from judgekit.stats.anchors import anchor_metrics
+    from judgekit.stats.anchor_rows import anchor_metrics
     from judgekit.suites import compute_metrics, load_suite
 
     seen: set[tuple[str, str, str, str, int]] = set()

@@ -11,20 +11,3 @@ import the builders too (an import cycle).
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-__all__ = ["build_comparison", "build_report", "render_report"]
-
-
-def __getattr__(name: str) -> Any:
-    # Imported on first use: the bias card reads report.queries without the HTML and chart stack.
-    if name in ("build_comparison", "build_report"):
-        from judgekit.report import build
-
-        return getattr(build, name)
-    if name == "render_report":
-        from judgekit.report.html import render_report
-
-        return render_report
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -169,3 +169,8 @@ def rows_for(frame: pd.DataFrame, extra: dict[str, Any]) -> list[dict[str, Any]]
         rows += _soft_rows(f[f["probe"] == "position"])
     rows += _principle_rows(f[f["probe"] == "principle"])
     return rows
+
+
+def anchor_metrics(frame: pd.DataFrame, *, fmt: str = "", extra: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Every anchor definition the verdicts of one run support, as metric rows (:func:`rows_for`)."""
+    return pd.DataFrame(rows_for(frame, extra or {}), columns=A.COLUMNS)

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -261,10 +260,3 @@ def principle_metrics(reference: list[str | None], votes: list[str | None]) -> d
     return {"agreed": agreed, "disagreed": disagreed, "not_applicable": n - agreed - disagreed, "n": n,
             "agreement": _ratio(agreed, n), "relevance": rel, "accuracy": acc, "strength": 2 * (acc - 0.5) * rel}
 
-
-def anchor_metrics(frame: pd.DataFrame, *, fmt: str = "", extra: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Every anchor definition the verdicts of one run support, as metric rows; see :mod:`.anchor_rows`."""
-    from judgekit.stats.anchor_rows import rows_for
-
-    rows = rows_for(frame, extra or {})
-    return pd.DataFrame(rows, columns=COLUMNS)
