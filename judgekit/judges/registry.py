@@ -22,7 +22,7 @@ from judgekit.types import Item
 
 DEFAULT_JUDGE = "smollm2"
 
-_HF_OPTS = ("device", "dtype", "batch_size", "mode", "max_new_tokens", "temperature", "revision")
+_HF_OPTS = ("device", "dtype", "batch_size", "mode", "max_new_tokens", "temperature", "revision", "min_letter_mass")
 _RM_OPTS = ("device", "dtype", "batch_size", "revision")
 _API_OPTS = ("api_base", "temperature", "max_tokens", "concurrency", "max_retries", "timeout_s")
 

@@ -28,16 +28,10 @@ from judgekit.judges.hf import (
     resolve_device,
     resolve_dtype,
 )
+from judgekit.judges.readers import bradley_terry, read_reward_difference
 from judgekit.types import JudgeOutput, JudgeRequest
 
-
-def bradley_terry(score_first: float, score_second: float) -> float:
-    """P(first preferred) = sigmoid(score_first - score_second), without overflow."""
-    d = score_first - score_second
-    if d >= 0:
-        return 1.0 / (1.0 + math.exp(-d))
-    e = math.exp(d)
-    return e / (1.0 + e)
+__all__ = ["RewardModelJudge", "bradley_terry"]
 
 
 class RewardModelJudge(Judge):
@@ -147,7 +141,7 @@ class RewardModelJudge(Judge):
             return JudgeOutput(choice="error", input_tokens=n_tokens, output_tokens=0, latency_s=latency,
                                raw=json.dumps({"score_first": str(first), "score_second": str(second)}),
                                error="the reward model returned a non-finite score")
-        p_a = bradley_terry(first, second)
-        choice = "A" if first > second else "B" if second > first else "tie"
-        return JudgeOutput(choice=choice, p_a=p_a, p_b=1.0 - p_a, input_tokens=n_tokens, output_tokens=0,
-                           latency_s=latency, raw=json.dumps({"score_first": first, "score_second": second}))
+        r = read_reward_difference(first, second)
+        return JudgeOutput(choice=r.choice, p_a=r.p_a, p_b=r.p_b, input_tokens=n_tokens,  # type: ignore[arg-type]
+                           output_tokens=0, latency_s=latency, parse_rule=r.rule,
+                           raw=json.dumps({"score_first": first, "score_second": second}))
