@@ -81,7 +81,9 @@ def test_plain_verdict_with_logprobs() -> None:
     assert out.choice == "B" and out.ok and out.error is None
     assert out.p_a is not None and out.p_b is not None
     assert out.p_a + out.p_b == pytest.approx(1.0)
-    assert out.p_b == pytest.approx(0.8001 / 1.0501)  # "B" + " B" + " b" against "A"
+    # "B" + " B" against "A"; a lowercase " b" does not spell the letter (it is usually the article)
+    assert out.p_b == pytest.approx(0.7501 / 1.0001)
+    assert out.p_ab_mass == pytest.approx(1.0) and out.parse_rule == "text:letter+first-token"
     assert out.raw == "B"
     assert out.input_tokens is not None and out.output_tokens == 1
     assert out.latency_s is not None and out.latency_s > 0

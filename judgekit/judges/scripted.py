@@ -107,7 +107,7 @@ class ScriptedJudge(Judge):
             return self.policy(req, gold, rng)
         p = self.params
         if rng.random() < p["invalid"]:
-            return JudgeOutput(choice="invalid", raw="I cannot decide.")
+            return JudgeOutput(choice="invalid", raw="I cannot decide.", parse_rule="scripted")
         user = next((m["content"] for m in req.messages if m["role"] == "user"), "")
         cue_zone = user.rsplit("[Question]", 1)[0].rstrip().split("\n\n")[-1]  # the paragraph before the question
         crowd = _CROWD.findall(cue_zone + "".join(m["content"] for m in req.messages if m["role"] == "system"))
@@ -122,7 +122,7 @@ class ScriptedJudge(Judge):
         else:
             choice = gold
         p_a = 0.9 if choice == "A" else 0.1
-        return JudgeOutput(choice=choice, p_a=p_a, p_b=1 - p_a, raw=choice,  # type: ignore[arg-type]
+        return JudgeOutput(choice=choice, p_a=p_a, p_b=1 - p_a, raw=choice, parse_rule="scripted",  # type: ignore[arg-type]
                            input_tokens=len(req.first.split()) + len(req.second.split()),
                            output_tokens=1, latency_s=0.0, cost_usd=0.0)
 
