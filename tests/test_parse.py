@@ -99,3 +99,44 @@ def test_reader_is_never_wrong_on_the_corpus():
           f"wrong: {len(wrong)}")
     assert not wrong, wrong
     assert n_missed / n_verdict < 0.05
+
+
+def test_ab_logits_reader_hand_computed():
+    import math
+
+    from judgekit.judges.readers import read_ab_logits
+
+    # 0.001 vs 0.0009: p(A) would be 0.53, but the model was not answering with a letter
+    low = read_ab_logits(math.log(0.001), math.log(0.0009))
+    assert (low.choice, low.p_a, low.rule) == ("invalid", None, "ab-logits:low-mass")
+    assert low.p_ab_mass == pytest.approx(0.0019)
+    ok = read_ab_logits(math.log(0.6), math.log(0.2))
+    assert (ok.choice, ok.rule) == ("A", "ab-logits")
+    assert ok.p_a == pytest.approx(0.75) and ok.p_ab_mass == pytest.approx(0.8)
+    assert read_ab_logits(math.log(0.001), math.log(0.0009), min_letter_mass=0.0).p_a == pytest.approx(0.001 / 0.0019)
+    assert read_ab_logits(-math.inf, -math.inf).choice == "invalid"
+
+
+def _resp(first: str, tops: dict[str, float]) -> dict:
+    import math
+
+    return {"choices": [{"logprobs": {"content": [
+        {"token": first, "top_logprobs": [{"token": t, "logprob": math.log(p)} for t, p in tops.items()]}]}}]}
+
+
+def test_first_token_probabilities_kept_only_when_they_belong_to_the_verdict():
+    from judgekit.judges.readers import read_text_with_first_token
+
+    # "A is wrong; B is better": the first token is "A" but the verdict is B, so p(A) is not about it
+    r = read_text_with_first_token("A is wrong; B is better.", _resp("A", {"A": 0.97, "B": 0.01}))
+    assert (r.choice, r.p_a, r.p_ab_mass, r.rule) == ("B", None, None, "text:statement")
+    r = read_text_with_first_token("B", _resp("B", {"B": 0.6, "A": 0.2, "The": 0.2}))
+    assert r.choice == "B" and r.p_b == pytest.approx(0.75) and r.p_ab_mass == pytest.approx(0.8)
+    assert r.rule == "text:letter+first-token"
+    # asked for one token: the first token is the whole answer
+    r = read_text_with_first_token("Response B", _resp("Response", {"Response": 0.5, "B": 0.3, "A": 0.1}),
+                                   one_token=True)
+    assert r.p_b == pytest.approx(0.75)
+    # too little letter mass: the text verdict stands, without probabilities
+    r = read_text_with_first_token("B", _resp("B", {"B": 0.1, "I": 0.85}))
+    assert (r.choice, r.p_b) == ("B", None)

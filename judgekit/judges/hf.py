@@ -6,7 +6,7 @@ Two scoring modes:
   after the prompt is read at the tokens that spell "A" and "B" (the ``ab-logits``
   reader, :mod:`judgekit.judges.readers`); ``p_a``/``p_b`` are those two masses
   renormalised and ``p_ab_mass`` is their sum. When the sum is below
-  ``min_letter_mass`` (default 0.5) the model was about to say something else ("I",
+  ``min_letter_mass`` (default 0.2) the model was about to say something else ("I",
   "The"), and the verdict is ``invalid``. Deterministic.
 * ``generate``: the model writes an answer (greedy at temperature 0, sampled
   otherwise) which the strict text reader (:mod:`judgekit.judges.parse`) reads.

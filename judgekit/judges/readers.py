@@ -28,7 +28,7 @@ from typing import Any
 from judgekit.judges.parse import read_verdict
 
 #: Below this much next-token probability on "A" and "B" together, letter probabilities mean nothing.
-DEFAULT_MIN_LETTER_MASS = 0.5
+DEFAULT_MIN_LETTER_MASS = 0.2
 
 
 @dataclass(frozen=True)
