@@ -109,6 +109,12 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     print(f"database: {a.db}")
     if res.report_path:
         print(f"report:   {res.report_path}")
+    from judgekit.judges.checks import unusable_run_message
+
+    unusable = unusable_run_message(a.db, res.run_id)
+    if unusable:
+        print(unusable, file=sys.stderr)
+        return 1
     if s.n_errors:
         print(f"{s.n_errors} requests failed; run the same command again to retry them", file=sys.stderr)
         return 1

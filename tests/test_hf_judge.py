@@ -161,6 +161,27 @@ def test_letter_mass_below_the_threshold_is_invalid(lm_dir):
         HFJudge(str(lm_dir), min_letter_mass=1.5)
 
 
+def test_checkpoint_of_the_wrong_kind_is_refused_before_judging(lm_dir, rm_dir):
+    with pytest.raises(JudgeError, match=r"sequence-classification .*use rm/"):
+        HFJudge(str(rm_dir))
+    with pytest.raises(JudgeError, match=r"causal language model .*use hf/"):
+        RewardModelJudge(str(lm_dir))
+
+
+def test_missing_chat_template_is_a_warning_naming_the_fallback(tmp_path, offline):
+    from transformers import LlamaForCausalLM
+
+    tok = _tokenizer()
+    tok.chat_template = None
+    LlamaForCausalLM(_config(tok)).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    with pytest.warns(UserWarning, match=r"no chat template.*'User: \.\.\.'"):
+        judge = HFJudge(str(tmp_path), min_letter_mass=0.0)
+    assert not judge.templated
+    [(_, out)] = list(judge.judge(_requests(1)))
+    assert out.choice in ("A", "B", "tie")
+
+
 def test_batched_tokenization_matches_one_by_one(lm_dir):
     judge = HFJudge(str(lm_dir), batch_size=4)
     reqs = _requests(6)

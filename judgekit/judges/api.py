@@ -30,6 +30,7 @@ from judgekit.judges import _retry
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, is_throttle
 from judgekit.judges.readers import read_text, read_text_with_first_token
+from judgekit.redact import redact_url
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ class LiteLLMJudge(Judge):
     # -- protocol -----------------------------------------------------------------
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "litellm", "model": self.model, "api_base": self.api_base,
+        return {"backend": "litellm", "model": self.model, "api_base": redact_url(self.api_base),
                 "temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs}
 
     @property

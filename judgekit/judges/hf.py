@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import os
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -121,11 +122,35 @@ def load_pretrained(auto_cls: Any, model: str, *, revision: str | None, device: 
         msg = str(last).strip().splitlines()[0] if last and str(last).strip() else type(last).__name__
         raise JudgeError(f"cannot load model '{model}': {msg} (no network: pass a local folder)") from last
     mdl.eval()
+    check_architecture(model, getattr(mdl.config, "architectures", None), causal="CausalLM" in auto_cls.__name__)
     if is_local:
         rev = revision or local_revision(path if path.is_dir() else path.parent, gguf_file)
     else:
         rev = revision or getattr(mdl.config, "_commit_hash", None)
     return tok, mdl, name, rev
+
+
+def check_architecture(model: str, architectures: Sequence[str] | None, *, causal: bool) -> None:
+    """Refuse a checkpoint of the wrong kind before it judges anything.
+
+    ``hf/`` on a reward model would judge with a randomly initialised language-model head, and
+    ``rm/`` on a causal LM with a randomly initialised score head: both would run and mean nothing.
+    """
+    archs = [a for a in architectures or [] if isinstance(a, str)]
+    if causal and any(a.endswith(("ForSequenceClassification", "ForRewardModel", "RewardModel")) for a in archs):
+        raise JudgeError(f"'{model}' is a sequence-classification (reward) checkpoint ({archs[0]}), not a language "
+                         f"model: use rm/{model}")
+    if not causal and any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in archs):
+        raise JudgeError(f"'{model}' is a causal language model ({archs[0]}), not a reward model: use hf/{model}")
+
+
+def warn_if_no_chat_template(tokenizer: Any, model: str) -> bool:
+    """True when the tokenizer has a chat template; otherwise warn, naming the fallback format."""
+    if getattr(tokenizer, "chat_template", None):
+        return True
+    warnings.warn(f"{model}: the tokenizer has no chat template; prompts are written in the plain fallback "
+                  "format ('System: ...', 'User: ...', then 'Assistant:')", UserWarning, stacklevel=3)
+    return False
 
 
 def render_prompt(tokenizer: Any, messages: Sequence[dict[str, str]], *, add_generation_prompt: bool) -> str:
@@ -224,7 +249,7 @@ class HFJudge(Judge):
         self.spec = spec or f"hf/{model}"
         self.stochastic = mode == "generate" and self.temperature > 0
         self.pad_id = pad_id_of(self.tokenizer)
-        self.templated = bool(getattr(self.tokenizer, "chat_template", None))
+        self.templated = warn_if_no_chat_template(self.tokenizer, model)
         self.max_len = getattr(self.model.config, "max_position_embeddings", None)
         params = inspect.signature(self.model.forward).parameters
         self._takes_positions = "position_ids" in params

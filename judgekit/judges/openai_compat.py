@@ -46,6 +46,7 @@ from judgekit.judges.api import (
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle, limit_for, provider_of
 from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, read_text, read_text_with_first_token
+from judgekit.redact import redact_url
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ class OpenAICompatJudge(Judge):
 
     # -- protocol -----------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:
-        return {"backend": "openai-compatible", "model": self.model, "api_base": self.api_base,
+        return {"backend": "openai-compatible", "model": self.model, "api_base": redact_url(self.api_base),
                 "temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs}
 
     @property

@@ -61,5 +61,7 @@ def make_judge(spec: str | None = None, *, items: Sequence[Item] = (), seed: int
 
         return OpenAICompatJudge(spec, **_pick(options, _API_OPTS))
     from judgekit.judges.api import LiteLLMJudge
+    from judgekit.judges.checks import check_provider
 
+    check_provider(spec)  # a typo'd provider fails here, before any request
     return LiteLLMJudge(spec, **_pick(options, _API_OPTS))

@@ -27,6 +27,7 @@ from judgekit.judges.hf import (
     render_prompt,
     resolve_device,
     resolve_dtype,
+    warn_if_no_chat_template,
 )
 from judgekit.judges.readers import bradley_terry, read_reward_difference
 from judgekit.types import JudgeOutput, JudgeRequest
@@ -62,7 +63,7 @@ class RewardModelJudge(Judge):
         if text_cfg.pad_token_id is None:
             text_cfg.pad_token_id = pad_id_of(self.tokenizer)
         self.pad_id = int(text_cfg.pad_token_id)
-        self.templated = bool(getattr(self.tokenizer, "chat_template", None))
+        self.templated = warn_if_no_chat_template(self.tokenizer, model)
         self.max_len = getattr(self.model.config, "max_position_embeddings", None)
         self.spec = spec or f"rm/{model}"
         self.stochastic = False
