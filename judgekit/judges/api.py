@@ -26,11 +26,11 @@ from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+from judgekit.engine.keys import body_identity, effective_stochastic
 from judgekit.judges import _retry
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, is_throttle
-from judgekit.judges.readers import read_text, read_text_with_first_token
-from judgekit.redact import redact_url
+from judgekit.judges.readers import TEXT_READER, read_text, read_text_with_first_token
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger(__name__)
@@ -178,15 +178,14 @@ class LiteLLMJudge(Judge):
         self.timeout_s = float(timeout_s)
         self.logprobs = bool(logprobs)
         self.extra = dict(extra or {})
-        self.stochastic = self.temperature > 0
+        self.stochastic = effective_stochastic(self.params())
         self.limiter: AdaptiveLimiter | None = None
         self._closed = False
 
     # -- protocol -----------------------------------------------------------------
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "litellm", "model": self.model, "api_base": redact_url(self.api_base),
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs}
+        return self.scoped({**body_identity("litellm", self.params(), self.api_base), "reader": TEXT_READER})
 
     @property
     def decoding(self) -> dict[str, Any]:
@@ -236,10 +235,16 @@ class LiteLLMJudge(Judge):
         finally:
             results.put(("done", None))
 
-    def _call_kwargs(self, req: JudgeRequest) -> dict[str, Any]:
+    def params(self) -> dict[str, Any]:
+        """Every argument of the call but the messages."""
+        kw = self._call_kwargs(None)
+        kw.pop("messages")
+        return kw
+
+    def _call_kwargs(self, req: JudgeRequest | None) -> dict[str, Any]:
         kw: dict[str, Any] = {
             "model": self.model,
-            "messages": [dict(m) for m in req.messages],
+            "messages": [dict(m) for m in req.messages] if req is not None else [],
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "timeout": self.timeout_s,

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import torch
 
 from judgekit.judges.base import Judge, JudgeError
-from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, check_min_mass, read_ab_logits, read_text
+from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, check_min_mass, read_ab_logits, read_text
 from judgekit.types import JudgeOutput, JudgeRequest
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
@@ -267,7 +267,8 @@ class HFJudge(Judge):
         else:
             ident["min_letter_mass"] = self.min_letter_mass
         ident["dtype"] = dtype_name(self.dtype)
-        return ident
+        ident["reader"] = TEXT_READER if self.mode == "generate" else "ab-logits"
+        return self.scoped(ident)
 
     @property
     def decoding(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
+from judgekit.engine.keys import body_identity, effective_stochastic
 from judgekit.judges import _retry
 from judgekit.judges.api import (
     MalformedResponseError,
@@ -45,8 +46,7 @@ from judgekit.judges.api import (
 )
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle, limit_for, provider_of
-from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, read_text, read_text_with_first_token
-from judgekit.redact import redact_url
+from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, read_text, read_text_with_first_token
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ class OpenAICompatJudge(Judge):
         self.logprobs_refused = False
         self.balance = balance
         self.extra = dict(extra or {})
-        self.stochastic = self.temperature > 0
+        self.stochastic = effective_stochastic(self.params(refused=False))
         self.limiter: AdaptiveLimiter | None = None
         self._key = api_key or os.environ.get(self.key_env_var()) or ""
         if not self._key and (self.provider == "hosted_vllm" or all(is_local_url(b) for b in bases)) and bases:
@@ -189,8 +189,9 @@ class OpenAICompatJudge(Judge):
 
     # -- protocol -----------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:
-        return {"backend": "openai-compatible", "model": self.model, "api_base": redact_url(self.api_base),
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs}
+        # the whole request body as configured (a later logprobs refusal is recorded in decoding, not here)
+        return self.scoped({**body_identity("openai-compatible", self.params(refused=False), self.api_base),
+                            "reader": TEXT_READER})
 
     @property
     def decoding(self) -> dict[str, Any]:
@@ -283,14 +284,19 @@ class OpenAICompatJudge(Judge):
         rotated = up[self._rr:] + up[: self._rr]  # ties go round the ring
         return min(rotated, key=lambda e: e.in_flight)
 
-    def body(self, req: JudgeRequest) -> dict[str, Any]:
-        b: dict[str, Any] = {"model": self.wire_model, "messages": list(req.messages),
-                             "temperature": self.temperature, "max_tokens": self.max_tokens}
-        if self.logprobs and not self.logprobs_refused:
+    def params(self, refused: bool | None = None) -> dict[str, Any]:
+        """Every field of the request body but the messages (``refused``: without logprobs)."""
+        refused = self.logprobs_refused if refused is None else refused
+        b: dict[str, Any] = {"model": self.wire_model, "temperature": self.temperature, "max_tokens": self.max_tokens}
+        if self.logprobs and not refused:
             b["logprobs"] = True
             b["top_logprobs"] = _TOP_LOGPROBS
         b.update(self.extra)
         return b
+
+    def body(self, req: JudgeRequest) -> dict[str, Any]:
+        params = self.params()
+        return {"model": params.pop("model"), "messages": list(req.messages), **params}
 
     async def _post(self, session: Any, ep: Endpoint, payload: bytes) -> dict[str, Any]:
         async with session.post(ep.url, data=payload) as resp:

@@ -27,6 +27,9 @@ from typing import Any
 
 from judgekit.judges.parse import read_verdict
 
+#: The text reader's version: part of the identity of judges whose verdict is read from text, so
+#: verdicts cached under an earlier reader are not reused.
+TEXT_READER = "strict-1"
 #: Below this much next-token probability on "A" and "B" together, letter probabilities mean nothing.
 DEFAULT_MIN_LETTER_MASS = 0.2
 

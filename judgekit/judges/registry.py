@@ -32,7 +32,15 @@ def _pick(options: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
 
 
 def make_judge(spec: str | None = None, *, items: Sequence[Item] = (), seed: int = 0, **options: Any) -> Judge:
-    """Build the judge named by ``spec``. ``options`` that a backend does not use are ignored."""
+    """Build the judge named by ``spec``. ``options`` that a backend does not use are ignored;
+    ``cache_scope`` (any backend) is added to the judge's identity."""
+    judge = _make(spec, items=items, seed=seed, **options)
+    if options.get("cache_scope"):
+        judge.cache_scope = str(options["cache_scope"])
+    return judge
+
+
+def _make(spec: str | None, *, items: Sequence[Item], seed: int, **options: Any) -> Judge:
     spec = (spec or DEFAULT_JUDGE).strip()
     if spec == "smollm2":
         from judgekit.judges.smollm2 import make_smollm2_judge

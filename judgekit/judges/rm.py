@@ -69,8 +69,9 @@ class RewardModelJudge(Judge):
         self.stochastic = False
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "rm", "model": self.model_name, "revision": self.revision,
-                "dtype": dtype_name(self.dtype)}
+        # a reward model reads the question and the two responses, not the chat messages
+        return self.scoped({"backend": "rm", "model": self.model_name, "revision": self.revision,
+                            "dtype": dtype_name(self.dtype), "reads": ["prompt", "first", "second"]})
 
     @property
     def decoding(self) -> dict[str, Any]:

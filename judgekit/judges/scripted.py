@@ -93,8 +93,9 @@ class ScriptedJudge(Judge):
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
         params = {k: v for k, v in self.params.items() if k != "delay"}
-        return {"backend": "scripted", "params": params, "seed": self.seed,
-                "policy": getattr(self.policy, "__name__", None)}
+        # it finds the gold answer from the texts shown, so those are part of the key
+        return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
+                            "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})
 
     def _rng(self, req: JudgeRequest) -> random.Random:
         digest = hashlib.sha256(f"{self.seed}|{req.key}".encode()).digest()
