@@ -244,8 +244,10 @@ def test_early_stop_cancels_remaining_work() -> None:
 def test_identity_and_decoding() -> None:
     j = LiteLLMJudge("openai/gpt-4o-mini", temperature=0.7, max_tokens=8, concurrency=3, timeout_s=5)
     assert j.spec == "openai/gpt-4o-mini"
+    # the whole call but the messages, without transport settings (timeout, retries, concurrency)
     assert j.identity() == {"backend": "litellm", "model": "openai/gpt-4o-mini", "api_base": None,
-                            "temperature": 0.7, "max_tokens": 8, "logprobs": True}
+                            "temperature": 0.7, "max_tokens": 8, "logprobs": True, "top_logprobs": 20,
+                            "reader": "strict-1"}
     assert j.decoding == {"temperature": 0.7, "max_tokens": 8, "logprobs": True}
     assert j.stochastic
     assert not LiteLLMJudge("openai/gpt-4o-mini").stochastic
