@@ -250,7 +250,10 @@ def test_identity_and_decoding() -> None:
                             "reader": "strict-1"}
     assert j.decoding == {"temperature": 0.7, "max_tokens": 8, "logprobs": True}
     assert j.stochastic
-    assert not LiteLLMJudge("openai/gpt-4o-mini").stochastic
+    # a hosted API is not deterministic at temperature 0 (the suite repeats a sample for the noise floor);
+    # a local server at temperature 0 is
+    assert LiteLLMJudge("openai/gpt-4o-mini").stochastic
+    assert not LiteLLMJudge("openai/gpt-4o-mini", api_base="http://127.0.0.1:8000/v1").stochastic
 
 
 def test_placeholder_key_only_for_local_servers(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,6 +68,19 @@ def test_stochastic_follows_the_effective_parameters():
     assert _key(a) != _key(b)
 
 
+def test_hosted_judges_are_repeated_for_the_noise_floor(tmp_path):
+    from judgekit.dryrun import dry_run_suite
+
+    hosted = OpenAICompatJudge("openai/m", api_base="https://api.example.com/v1")
+    assert hosted.stochastic and hosted.hosted
+    assert not OpenAICompatJudge("openai/m", api_base=BASE).stochastic
+    db = str(tmp_path / "x.duckdb")
+    info = dry_run_suite("bias", judge="openai/gpt-4o-mini", limit=10, db=db, probes=["bandwagon"])
+    local = dry_run_suite("bias", judge="openai/gpt-4o-mini", limit=10, db=db, probes=["bandwagon"],
+                          judge_options={"api_base": BASE})
+    assert info["n_requests"] > local["n_requests"]  # the hosted run adds the repeats
+
+
 def test_identity_is_not_changed_by_a_logprob_refusal():
     judge = OpenAICompatJudge("openai/m", api_base=BASE)
     before = judge.identity()

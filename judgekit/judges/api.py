@@ -178,7 +178,9 @@ class LiteLLMJudge(Judge):
         self.timeout_s = float(timeout_s)
         self.logprobs = bool(logprobs)
         self.extra = dict(extra or {})
-        self.stochastic = effective_stochastic(self.params())
+        #: a provider's hosted API (no local endpoint): not deterministic even at temperature 0
+        self.hosted = not is_local_url(self.api_base)
+        self.stochastic = effective_stochastic(self.params()) or self.hosted
         self.limiter: AdaptiveLimiter | None = None
         self._closed = False
 

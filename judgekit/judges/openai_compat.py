@@ -178,7 +178,10 @@ class OpenAICompatJudge(Judge):
         self.logprobs_refused = False
         self.balance = balance
         self.extra = dict(extra or {})
-        self.stochastic = effective_stochastic(self.params(refused=False))
+        #: a hosted API (an endpoint that is not local): not deterministic even at temperature 0, so suites
+        #: repeat a sample of requests to measure the noise floor (``--repeats 0`` turns that off)
+        self.hosted = not all(is_local_url(e.url) for e in self.endpoints)
+        self.stochastic = effective_stochastic(self.params(refused=False)) or self.hosted
         self.limiter: AdaptiveLimiter | None = None
         self._key = api_key or os.environ.get(self.key_env_var()) or ""
         if not self._key and (self.provider == "hosted_vllm" or all(is_local_url(b) for b in bases)) and bases:
