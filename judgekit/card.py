@@ -15,8 +15,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from judgekit.redact import redact_text
 from judgekit.report import queries as q
 from judgekit.store.db import Store
 
@@ -40,14 +40,6 @@ _SECRET = re.compile(r"((^|_)key$|api_?key|(^|_)token$|secret|password|passwd|au
 _SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_-]{12,}|hf_[A-Za-z0-9]{20,}|Bearer\s+\S+)")
 
 
-def _scrub_url(value: str) -> str:
-    if "://" not in value or "@" not in value:
-        return value
-    parts = urlsplit(value)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def _clean(value: Any, allowed: tuple[str, ...] | None = None, depth: int = 0) -> Any:
     """Whitelisted, credential-free, JSON-safe copy of ``value``."""
     if depth > 4:
@@ -63,7 +55,7 @@ def _clean(value: Any, allowed: tuple[str, ...] | None = None, depth: int = 0) -
     if isinstance(value, (list, tuple)):
         return [_clean(v, None, depth + 1) for v in value]
     if isinstance(value, str):
-        return _SECRET_VALUE.sub("[redacted]", _scrub_url(value))
+        return _SECRET_VALUE.sub("[redacted]", redact_text(value))
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, (bool, int)):

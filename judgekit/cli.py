@@ -60,7 +60,7 @@ def _judge_options(a: argparse.Namespace) -> dict[str, Any]:
     return {"api_base": a.api_base, "temperature": a.temperature, "max_tokens": a.max_tokens,
             "concurrency": a.concurrency, "device": a.device, "dtype": a.dtype, "batch_size": a.batch_size,
             "mode": a.mode, "max_new_tokens": a.max_new_tokens, "client": a.client, "batch": a.batch,
-            "db": getattr(a, "db", None)}
+            "db": getattr(a, "db", None), "cache_scope": getattr(a, "cache_scope", None)}
 
 
 def _fmt(x: Any) -> str:
@@ -132,6 +132,12 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     print(f"database: {a.db}")
     if res.report_path:
         print(f"report:   {res.report_path}")
+    from judgekit.judges.checks import unusable_run_message
+
+    unusable = unusable_run_message(a.db, res.run_id)
+    if unusable:
+        print(unusable, file=sys.stderr)
+        return 1
     if s.n_errors:
         print(f"{s.n_errors} requests failed; run the same command again to retry them", file=sys.stderr)
         return 1
@@ -171,6 +177,8 @@ def _add_judge_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mode", choices=("logprobs", "generate"), default=None,
                    help="hf judges: next-token probabilities (default) or generate then parse")
     g.add_argument("--max-new-tokens", type=int, default=None, help="hf judges in generate mode: most new tokens")
+    g.add_argument("--cache-scope", default=None, metavar="NAME",
+                   help="part of the judge identity: a new name draws fresh answers instead of cached ones")
 
 
 def _cmd_report(a: argparse.Namespace) -> int:

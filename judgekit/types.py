@@ -121,6 +121,10 @@ class JudgeOutput:
     latency_s: float | None = None
     cost_usd: float | None = None
     error: str | None = None
+    #: which reader and rule produced the verdict (``text:label``, ``ab-logits``...; see judges/readers.py)
+    parse_rule: str | None = None
+    #: for probability readers: the probability on the two letters at the position read
+    p_ab_mass: float | None = None
 
     @property
     def ok(self) -> bool:

@@ -48,6 +48,8 @@ class Action:
     reset: bool = False
     #: error message sent with ``status != 200`` (default: "fake server error STATUS")
     message: str | None = None
+    #: a function that rewrites the 200 body before it is sent (malformed replies)
+    mangle: Callable[[dict[str, Any]], Any] | None = None
 
 
 def reply(content: str | None = "A", top_logprobs: list[tuple[str, float]] | None = None,
@@ -245,7 +247,10 @@ class FakeOpenAI:
                 self._send(handler, action.status, payload, action.headers)
                 return
             prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
-            payload = json.dumps(completion_body(body.get("model", "fake"), action, prompt_tokens)).encode()
+            answer: Any = completion_body(body.get("model", "fake"), action, prompt_tokens)
+            if action.mangle is not None:
+                answer = action.mangle(answer)
+            payload = json.dumps(answer).encode()
             if action.truncate:
                 payload = payload[: len(payload) // 2]
             self._send(handler, 200, payload, action.headers)

@@ -81,7 +81,9 @@ def test_plain_verdict_with_logprobs() -> None:
     assert out.choice == "B" and out.ok and out.error is None
     assert out.p_a is not None and out.p_b is not None
     assert out.p_a + out.p_b == pytest.approx(1.0)
-    assert out.p_b == pytest.approx(0.8001 / 1.0501)  # "B" + " B" + " b" against "A"
+    # "B" + " B" against "A"; a lowercase " b" does not spell the letter (it is usually the article)
+    assert out.p_b == pytest.approx(0.7501 / 1.0001)
+    assert out.p_ab_mass == pytest.approx(1.0) and out.parse_rule == "text:letter+first-token"
     assert out.raw == "B"
     assert out.input_tokens is not None and out.output_tokens == 1
     assert out.latency_s is not None and out.latency_s > 0
@@ -242,11 +244,16 @@ def test_early_stop_cancels_remaining_work() -> None:
 def test_identity_and_decoding() -> None:
     j = LiteLLMJudge("openai/gpt-4o-mini", temperature=0.7, max_tokens=8, concurrency=3, timeout_s=5)
     assert j.spec == "openai/gpt-4o-mini"
+    # the whole call but the messages, without transport settings (timeout, retries, concurrency)
     assert j.identity() == {"backend": "litellm", "model": "openai/gpt-4o-mini", "api_base": None,
-                            "temperature": 0.7, "max_tokens": 8, "logprobs": True}
+                            "temperature": 0.7, "max_tokens": 8, "logprobs": True, "top_logprobs": 20,
+                            "reader": "strict-1"}
     assert j.decoding == {"temperature": 0.7, "max_tokens": 8, "logprobs": True}
     assert j.stochastic
-    assert not LiteLLMJudge("openai/gpt-4o-mini").stochastic
+    # a hosted API is not deterministic at temperature 0 (the suite repeats a sample for the noise floor);
+    # a local server at temperature 0 is
+    assert LiteLLMJudge("openai/gpt-4o-mini").stochastic
+    assert not LiteLLMJudge("openai/gpt-4o-mini", api_base="http://127.0.0.1:8000/v1").stochastic
 
 
 def test_placeholder_key_only_for_local_servers(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,9 +50,12 @@ def test_unbiased_judge_gets_intervals_containing_zero(tmp_path):
     res = api.evaluate("bias", judge="scripted/first=0.3", data=str(data), db=tmp_path / "n.duckdb",
                        make_report=True, out=tmp_path, progress=False)
     m = res.metrics
+    # Five 95% intervals all contain 0 only 77% of the time under no bias (each seeded draw of the
+    # scripted judge is one sample), so the family-wise check is the Benjamini-Hochberg adjusted p.
     for probe in ("bandwagon", "authority", "verbosity", "distraction", "reflection"):
         be = _metric(m, probe, "bias_effect")
-        assert be.ci_low <= 0 <= be.ci_high, (probe, be.estimate, be.ci_low, be.ci_high)
+        assert be.p_adjusted > 0.05 and abs(be.estimate) < 0.1, (probe, be.estimate, be.ci_low, be.ci_high,
+                                                                 be.p_adjusted)
     pc = _metric(m, "position", "position_consistency")
     assert pc.ci_low <= 0.7 <= pc.ci_high
     assert res.report_path is not None and res.report_path.exists()

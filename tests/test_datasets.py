@@ -96,16 +96,3 @@ def test_builtin_fact_set_loads():
     items = load_items("facts")
     assert len(items) >= 300
     assert {i.kind for i in items} == {"fact"} and all(i.label in ("A", "B") for i in items)
-
-
-@pytest.mark.parametrize("text,expected", [
-    ("A", "A"), ("(B)", "B"), ("A good answer would mention X. Verdict: B", "B"), ("<think>A is wrong</think>A", "A"),
-    ("<think>unfinished A", "invalid"), ('{"verdict": "B"}', "B"), ("[[A]]", "A"), ("A great response.", "invalid"),
-    ("Response B is better. Actually, Response A is better.", "A"), ("A is the better choice.", "A"),
-    ("B is clearly better than A", "B"), ("A good answer is better than none", "invalid"), ("", "invalid"),
-    ("Final answer: **A**", "A"), ("It is a tie", "tie"), ("I cannot decide.", "invalid"),
-])
-def test_verdict_parsing(text, expected):
-    from judgekit.judges.parse import parse_verdict
-
-    assert parse_verdict(text) == expected

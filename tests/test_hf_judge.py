@@ -125,8 +125,9 @@ def _by_key(judge, requests):
 
 def test_logprobs_mode_valid_and_padding_invariant(lm_dir):
     reqs = _requests(8)
-    batched = _by_key(HFJudge(str(lm_dir), batch_size=4), reqs)
-    single = _by_key(HFJudge(str(lm_dir), batch_size=1), reqs)
+    # a random tiny model puts little mass on the letters: the threshold is tested on its own below
+    batched = _by_key(HFJudge(str(lm_dir), batch_size=4, min_letter_mass=0.0), reqs)
+    single = _by_key(HFJudge(str(lm_dir), batch_size=1, min_letter_mass=0.0), reqs)
     assert set(batched) == {r.key for r in reqs}
     lengths = set()
     for r in reqs:
@@ -140,6 +141,45 @@ def test_logprobs_mode_valid_and_padding_invariant(lm_dir):
         lengths.add(o.input_tokens)
     assert len(lengths) > 1, "requests must differ in length for the padding check to mean anything"
     assert len({round(batched[r.key].p_a, 6) for r in reqs}) > 1, "model too flat to detect padding bugs"
+
+
+def test_letter_mass_below_the_threshold_is_invalid(lm_dir):
+    reqs = _requests(6)
+    free = _by_key(HFJudge(str(lm_dir), batch_size=4, min_letter_mass=0.0), reqs)
+    masses = sorted(o.p_ab_mass for o in free.values())
+    assert all(0.0 < m < 1.0 for m in masses) and {o.parse_rule for o in free.values()} == {"ab-logits"}
+    cut = (masses[2] + masses[3]) / 2  # half the requests fall below it
+    strict = _by_key(HFJudge(str(lm_dir), batch_size=4, min_letter_mass=cut), reqs)
+    for key, o in strict.items():
+        assert o.p_ab_mass == pytest.approx(free[key].p_ab_mass)
+        if o.p_ab_mass < cut:
+            assert o.choice == "invalid" and o.p_a is None and o.parse_rule == "ab-logits:low-mass"
+        else:
+            assert o.choice == free[key].choice and o.p_a == pytest.approx(free[key].p_a)
+    assert sum(o.choice == "invalid" for o in strict.values()) == 3
+    with pytest.raises(ValueError, match="min_letter_mass"):
+        HFJudge(str(lm_dir), min_letter_mass=1.5)
+
+
+def test_checkpoint_of_the_wrong_kind_is_refused_before_judging(lm_dir, rm_dir):
+    with pytest.raises(JudgeError, match=r"sequence-classification .*use rm/"):
+        HFJudge(str(rm_dir))
+    with pytest.raises(JudgeError, match=r"causal language model .*use hf/"):
+        RewardModelJudge(str(lm_dir))
+
+
+def test_missing_chat_template_is_a_warning_naming_the_fallback(tmp_path, offline):
+    from transformers import LlamaForCausalLM
+
+    tok = _tokenizer()
+    tok.chat_template = None
+    LlamaForCausalLM(_config(tok)).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    with pytest.warns(UserWarning, match=r"no chat template.*'User: \.\.\.'"):
+        judge = HFJudge(str(tmp_path), min_letter_mass=0.0)
+    assert not judge.templated
+    [(_, out)] = list(judge.judge(_requests(1)))
+    assert out.choice in ("A", "B", "tie")
 
 
 def test_batched_tokenization_matches_one_by_one(lm_dir):

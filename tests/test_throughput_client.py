@@ -61,7 +61,8 @@ def test_verdict_logprobs_and_request_body() -> None:
         [(req, out)] = list(judge.judge([make_request(0)]))
         judge.close()
     assert req.key == "k0" and out.choice == "B" and out.error is None
-    assert out.p_b == pytest.approx(0.8001 / 1.0501) and out.p_a + out.p_b == pytest.approx(1.0)
+    # a lowercase " b" does not spell the letter
+    assert out.p_b == pytest.approx(0.7501 / 1.0001) and out.p_a + out.p_b == pytest.approx(1.0)
     assert out.raw == "B" and out.output_tokens == 1 and out.input_tokens
     assert out.latency_s is not None and out.latency_s > 0
     assert out.cost_usd is None  # not in litellm's price table

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from judgekit.judges import _retry
+from judgekit.judges.api import MalformedResponseError
 from judgekit.judges.base import Judge
 from judgekit.judges.openai_compat import completion_output
-from judgekit.judges.parse import parse_verdict
+from judgekit.judges.readers import read_text
 from judgekit.types import JudgeOutput, JudgeRequest
 
 OPENAI_URL = "/v1/chat/completions"
@@ -80,7 +81,7 @@ def parse_openai_line(line: Mapping[str, Any], *, logprobs: bool = True,
         return key, _error(f"batch request failed ({status}): {json.dumps(detail, default=str)}")
     try:
         return key, completion_output(body, logprobs=logprobs, prices=prices)
-    except (KeyError, IndexError, TypeError, AttributeError):
+    except (KeyError, IndexError, TypeError, AttributeError, MalformedResponseError):
         return key, _error("batch output is not a chat completion")
 
 
@@ -98,9 +99,9 @@ def parse_anthropic_line(line: Mapping[str, Any], *, prices: tuple[float, float]
     n_in, n_out = usage.get("input_tokens"), usage.get("output_tokens")
     cost = n_in * prices[0] + n_out * prices[1] if prices and isinstance(n_in, int) and isinstance(n_out, int) \
         else None
-    choice = parse_verdict(text) if text.strip() else "invalid"
-    return key, JudgeOutput(choice=choice, raw=_retry.redact(text), input_tokens=n_in,  # type: ignore[arg-type]
-                            output_tokens=n_out, cost_usd=cost)
+    r = read_text(text)
+    return key, JudgeOutput(choice=r.choice, parse_rule=r.rule, raw=_retry.redact(text),  # type: ignore[arg-type]
+                            input_tokens=n_in, output_tokens=n_out, cost_usd=cost)
 
 
 LINE_PARSERS = {"openai": parse_openai_line, "anthropic": parse_anthropic_line}

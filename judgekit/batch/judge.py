@@ -22,6 +22,7 @@ from judgekit.batch.jsonl import BATCH_DISCOUNT, LINE_BUILDERS, LINE_PARSERS, _e
 from judgekit.batch.providers import CLIENTS
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.openai_compat import token_prices
+from judgekit.judges.readers import TEXT_READER
 from judgekit.store.db import Store, now
 from judgekit.types import JudgeOutput, JudgeRequest
 
@@ -106,8 +107,8 @@ class BatchJudge(Judge):
         self.batches = BatchStore(db if isinstance(db, Store) else Store(db))
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": f"{self.provider}-batch", "model": self.model, "temperature": self.temperature,
-                "max_tokens": self.max_tokens, "logprobs": self.logprobs}
+        return self.scoped({"backend": f"{self.provider}-batch", "model": self.model, "temperature": self.temperature,
+                            "max_tokens": self.max_tokens, "logprobs": self.logprobs, "reader": TEXT_READER})
 
     @property
     def decoding(self) -> dict[str, Any]:

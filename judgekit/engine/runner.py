@@ -100,7 +100,7 @@ def _verdict_row(run_id: str, trial: Trial, key: str, label: str | None, out: Ju
         "chosen": chosen, "correct": correct, "p_a": o.get("p_a"), "p_b": o.get("p_b"), "raw": o.get("raw"),
         "error": o.get("error"), "input_tokens": o.get("input_tokens"), "output_tokens": o.get("output_tokens"),
         "latency_s": o.get("latency_s"), "cost_usd": o.get("cost_usd"), "cached": cached,
-        "created_at": now().isoformat(),
+        "created_at": now().isoformat(), "parse_rule": o.get("parse_rule"), "p_ab_mass": o.get("p_ab_mass"),
     }
 
 

@@ -8,11 +8,11 @@ litellm and openai SDK versions.
 from __future__ import annotations
 
 import email.utils
-import os
 import random
-import re
 import time
 from typing import Any, Literal
+
+from judgekit.redact import redact_text
 
 Kind = Literal["auth", "permanent", "transient"]
 
@@ -22,9 +22,6 @@ _TRANSIENT_NAMES = ("timeout", "connection", "ratelimit", "internalserver", "ser
                     "badgateway", "apiconnection", "jsondecode", "remoteprotocol", "readerror")
 _PERMANENT_NAMES = ("badrequest", "notfound", "permissiondenied", "contextwindow", "contentpolicy",
                     "unsupportedparams", "unprocessable", "invalidrequest", "budgetexceeded")
-_SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
-_SK_PATTERN = re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}")
-_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9_\-.=]{8,}", re.IGNORECASE)
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -120,17 +117,8 @@ def backoff_s(attempt: int, base_s: float = 0.5, cap_s: float = 30.0, retry_afte
 
 
 def redact(msg: str) -> str:
-    """Remove secrets: values of ``*_API_KEY``/``*_TOKEN``/``*_SECRET`` env vars and ``sk-...`` strings."""
-    if not msg:
-        return msg
-    secrets = sorted(
-        (v for k, v in os.environ.items() if k.upper().endswith(_SECRET_SUFFIXES) and v and len(v) >= 4),
-        key=len, reverse=True,
-    )
-    for s in secrets:
-        msg = msg.replace(s, "[REDACTED]")
-    msg = _SK_PATTERN.sub("sk-[REDACTED]", msg)
-    return _BEARER.sub(r"\1[REDACTED]", msg)
+    """Remove secrets and credentials in URLs (:func:`judgekit.redact.redact_text`)."""
+    return redact_text(msg)
 
 
 def short_error(exc: BaseException, limit: int = 300) -> str:

@@ -26,10 +26,11 @@ from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+from judgekit.engine.keys import body_identity, effective_stochastic
 from judgekit.judges import _retry
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, is_throttle
-from judgekit.judges.parse import parse_verdict
+from judgekit.judges.readers import TEXT_READER, read_text, read_text_with_first_token
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger(__name__)
@@ -126,32 +127,17 @@ def stream_results(start: Callable[[queue.Queue[tuple[str, Any]]], Coroutine[Any
             future.cancel()
 
 
-def letter_probs(resp: Any) -> tuple[float | None, float | None]:
-    """p(A), p(B) from the first generated token's top logprobs, normalised over A and B."""
-    try:
-        choice = _get(resp, "choices")[0]
-        content = _get(_get(choice, "logprobs"), "content")
-        tops = _get(content[0], "top_logprobs") if content else None
-    except (TypeError, IndexError, KeyError):
-        return None, None
-    if not tops:
-        return None, None
-    mass = {"A": 0.0, "B": 0.0}
-    for t in tops:
-        tok, lp = _get(t, "token"), _get(t, "logprob")
-        if not isinstance(tok, str) or not isinstance(lp, (int, float)):
-            continue
-        key = tok.strip().upper()
-        if key in mass:
-            mass[key] += math.exp(lp)
-    total = mass["A"] + mass["B"]
-    if total <= 0.0:
-        return None, None
-    return mass["A"] / total, mass["B"] / total
-
-
 class _AuthFailed(Exception):
     pass
+
+
+class MalformedResponseError(Exception):
+    """A 200 answer whose body is not a chat completion (retried like a transient error)."""
+
+
+def _count(value: Any) -> int | None:
+    """A token count from ``usage``, which is optional: anything but a non-negative int is None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 class LiteLLMJudge(Judge):
@@ -192,15 +178,16 @@ class LiteLLMJudge(Judge):
         self.timeout_s = float(timeout_s)
         self.logprobs = bool(logprobs)
         self.extra = dict(extra or {})
-        self.stochastic = self.temperature > 0
+        #: a provider's hosted API (no local endpoint): not deterministic even at temperature 0
+        self.hosted = not is_local_url(self.api_base)
+        self.stochastic = effective_stochastic(self.params()) or self.hosted
         self.limiter: AdaptiveLimiter | None = None
         self._closed = False
 
     # -- protocol -----------------------------------------------------------------
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "litellm", "model": self.model, "api_base": self.api_base,
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs}
+        return self.scoped({**body_identity("litellm", self.params(), self.api_base), "reader": TEXT_READER})
 
     @property
     def decoding(self) -> dict[str, Any]:
@@ -250,10 +237,16 @@ class LiteLLMJudge(Judge):
         finally:
             results.put(("done", None))
 
-    def _call_kwargs(self, req: JudgeRequest) -> dict[str, Any]:
+    def params(self) -> dict[str, Any]:
+        """Every argument of the call but the messages."""
+        kw = self._call_kwargs(None)
+        kw.pop("messages")
+        return kw
+
+    def _call_kwargs(self, req: JudgeRequest | None) -> dict[str, Any]:
         kw: dict[str, Any] = {
             "model": self.model,
-            "messages": [dict(m) for m in req.messages],
+            "messages": [dict(m) for m in req.messages] if req is not None else [],
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "timeout": self.timeout_s,
@@ -289,7 +282,7 @@ class LiteLLMJudge(Judge):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                kind = _retry.classify(exc)
+                kind = "transient" if isinstance(exc, MalformedResponseError) else _retry.classify(exc)
                 msg = _retry.short_error(exc)
                 if kind == "auth":
                     raise _AuthFailed(
@@ -306,21 +299,24 @@ class LiteLLMJudge(Judge):
 
     def _output(self, resp: Any, latency_s: float) -> JudgeOutput:
         litellm = _litellm()
-        message = None
+        choices = _get(resp, "choices")
         try:
-            message = resp.choices[0].message
-        except (AttributeError, IndexError, TypeError):
-            pass
+            message = choices[0].message if not isinstance(choices[0], dict) else choices[0].get("message")
+        except (AttributeError, IndexError, TypeError, KeyError):
+            message = None
+        if message is None or isinstance(message, (str, int, float, list)):
+            raise MalformedResponseError("the answer has no choices[0].message object")
         content = _get(message, "content")
         text = content if isinstance(content, str) else ""
         if not text.strip():
             refusal = _get(message, "refusal")
             text = refusal if isinstance(refusal, str) else text
-            choice = "invalid"
+            r = read_text(None)
+        elif self.logprobs:
+            # probabilities are kept only when the first token is the letter the text was read as
+            r = read_text_with_first_token(text, resp, one_token=self.max_tokens == 1)
         else:
-            choice = parse_verdict(text)
-        # A reply that does not parse is not an answer: its first-token probabilities are dropped too.
-        p_a, p_b = letter_probs(resp) if self.logprobs and choice != "invalid" else (None, None)
+            r = read_text(text)
         usage = _get(resp, "usage")
         try:
             cost = litellm.completion_cost(completion_response=resp)
@@ -328,12 +324,14 @@ class LiteLLMJudge(Judge):
         except Exception:
             cost = None
         return JudgeOutput(
-            choice=choice,  # type: ignore[arg-type]
-            p_a=p_a,
-            p_b=p_b,
+            choice=r.choice,  # type: ignore[arg-type]
+            p_a=r.p_a,
+            p_b=r.p_b,
+            parse_rule=r.rule,
+            p_ab_mass=r.p_ab_mass,
             raw=_redact(text),
-            input_tokens=_get(usage, "prompt_tokens"),
-            output_tokens=_get(usage, "completion_tokens"),
+            input_tokens=_count(_get(usage, "prompt_tokens")),
+            output_tokens=_count(_get(usage, "completion_tokens")),
             latency_s=latency_s,
             cost_usd=cost,
         )

@@ -30,6 +30,12 @@ class Judge(ABC):
     spec: str = ""
     #: True when repeating an identical request can give a different answer.
     stochastic: bool = False
+    #: ``--cache-scope NAME``: part of the identity, so a new name draws fresh answers
+    cache_scope: str | None = None
+
+    def scoped(self, identity: dict[str, Any]) -> dict[str, Any]:
+        """``identity`` with the cache scope added when one is set."""
+        return {**identity, "cache_scope": self.cache_scope} if self.cache_scope else identity
 
     @abstractmethod
     def identity(self) -> dict[str, Any]:

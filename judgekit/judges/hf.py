@@ -3,11 +3,13 @@
 Two scoring modes:
 
 * ``logprobs`` (default): one forward pass per request. The next-token distribution
-  after the prompt is read at the tokens that spell "A" and "B"; ``p_a``/``p_b`` are
-  those two masses renormalised, so the verdict carries a calibrated-looking
-  confidence and never fails to parse. Deterministic.
+  after the prompt is read at the tokens that spell "A" and "B" (the ``ab-logits``
+  reader, :mod:`judgekit.judges.readers`); ``p_a``/``p_b`` are those two masses
+  renormalised and ``p_ab_mass`` is their sum. When the sum is below
+  ``min_letter_mass`` (default 0.2) the model was about to say something else ("I",
+  "The"), and the verdict is ``invalid``. Deterministic.
 * ``generate``: the model writes an answer (greedy at temperature 0, sampled
-  otherwise) which :func:`~judgekit.judges.parse.parse_verdict` reads.
+  otherwise) which the strict text reader (:mod:`judgekit.judges.parse`) reads.
 
 Requests are sorted by token length and run in left-padded batches, so padding
 stays small; results are yielded after every batch.
@@ -17,9 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import math
 import os
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +29,7 @@ from typing import Any, Literal
 import torch
 
 from judgekit.judges.base import Judge, JudgeError
-from judgekit.judges.parse import parse_verdict
+from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, check_min_mass, read_ab_logits, read_text
 from judgekit.types import JudgeOutput, JudgeRequest
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
@@ -120,11 +122,35 @@ def load_pretrained(auto_cls: Any, model: str, *, revision: str | None, device: 
         msg = str(last).strip().splitlines()[0] if last and str(last).strip() else type(last).__name__
         raise JudgeError(f"cannot load model '{model}': {msg} (no network: pass a local folder)") from last
     mdl.eval()
+    check_architecture(model, getattr(mdl.config, "architectures", None), causal="CausalLM" in auto_cls.__name__)
     if is_local:
         rev = revision or local_revision(path if path.is_dir() else path.parent, gguf_file)
     else:
         rev = revision or getattr(mdl.config, "_commit_hash", None)
     return tok, mdl, name, rev
+
+
+def check_architecture(model: str, architectures: Sequence[str] | None, *, causal: bool) -> None:
+    """Refuse a checkpoint of the wrong kind before it judges anything.
+
+    ``hf/`` on a reward model would judge with a randomly initialised language-model head, and
+    ``rm/`` on a causal LM with a randomly initialised score head: both would run and mean nothing.
+    """
+    archs = [a for a in architectures or [] if isinstance(a, str)]
+    if causal and any(a.endswith(("ForSequenceClassification", "ForRewardModel", "RewardModel")) for a in archs):
+        raise JudgeError(f"'{model}' is a sequence-classification (reward) checkpoint ({archs[0]}), not a language "
+                         f"model: use rm/{model}")
+    if not causal and any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in archs):
+        raise JudgeError(f"'{model}' is a causal language model ({archs[0]}), not a reward model: use hf/{model}")
+
+
+def warn_if_no_chat_template(tokenizer: Any, model: str) -> bool:
+    """True when the tokenizer has a chat template; otherwise warn, naming the fallback format."""
+    if getattr(tokenizer, "chat_template", None):
+        return True
+    warnings.warn(f"{model}: the tokenizer has no chat template; prompts are written in the plain fallback "
+                  "format ('System: ...', 'User: ...', then 'Assistant:')", UserWarning, stacklevel=3)
+    return False
 
 
 def render_prompt(tokenizer: Any, messages: Sequence[dict[str, str]], *, add_generation_prompt: bool) -> str:
@@ -203,7 +229,7 @@ class HFJudge(Judge):
                  dtype: str | None = None, batch_size: int = 8,
                  mode: Literal["logprobs", "generate"] = "logprobs", max_new_tokens: int = 256,
                  temperature: float = 0.0, gguf_file: str | None = None, trust_remote_code: bool = False,
-                 spec: str | None = None) -> None:
+                 spec: str | None = None, min_letter_mass: float = DEFAULT_MIN_LETTER_MASS) -> None:
         from transformers import AutoModelForCausalLM
 
         if mode not in ("logprobs", "generate"):
@@ -211,6 +237,7 @@ class HFJudge(Judge):
         if batch_size < 1 or max_new_tokens < 1 or temperature < 0:
             raise ValueError("batch_size and max_new_tokens must be >= 1 and temperature >= 0")
         self.mode = mode
+        self.min_letter_mass = check_min_mass(min_letter_mass)
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
         self.temperature = float(temperature)
@@ -222,7 +249,7 @@ class HFJudge(Judge):
         self.spec = spec or f"hf/{model}"
         self.stochastic = mode == "generate" and self.temperature > 0
         self.pad_id = pad_id_of(self.tokenizer)
-        self.templated = bool(getattr(self.tokenizer, "chat_template", None))
+        self.templated = warn_if_no_chat_template(self.tokenizer, model)
         self.max_len = getattr(self.model.config, "max_position_embeddings", None)
         params = inspect.signature(self.model.forward).parameters
         self._takes_positions = "position_ids" in params
@@ -237,8 +264,11 @@ class HFJudge(Judge):
                                  "mode": self.mode, "temperature": self.temperature}
         if self.mode == "generate":
             ident["max_new_tokens"] = self.max_new_tokens
+        else:
+            ident["min_letter_mass"] = self.min_letter_mass
         ident["dtype"] = dtype_name(self.dtype)
-        return ident
+        ident["reader"] = TEXT_READER if self.mode == "generate" else "ab-logits"
+        return self.scoped(ident)
 
     @property
     def decoding(self) -> dict[str, Any]:
@@ -246,6 +276,8 @@ class HFJudge(Judge):
              "device": self.device, "batch_size": self.batch_size}
         if self.mode == "generate":
             d["max_new_tokens"] = self.max_new_tokens
+        else:
+            d["min_letter_mass"] = self.min_letter_mass
         return d
 
     def count_tokens(self, text: str) -> int | None:
@@ -317,15 +349,9 @@ class HFJudge(Judge):
         top = logp.argmax(dim=-1)
         outs = []
         for row, s in enumerate(seqs):
-            a, b = float(la[row]), float(lb[row])
-            if math.isinf(a) and math.isinf(b):
-                outs.append(JudgeOutput(choice="error", input_tokens=len(s), output_tokens=0,
-                                        error="no probability mass on A or B"))
-                continue
-            # sigmoid of the log-odds: exact even when both masses underflow float32 softmax
-            p_a = 1.0 / (1.0 + math.exp(min(b - a, 700.0)))
-            choice = "A" if a > b else "B" if b > a else "tie"
-            outs.append(JudgeOutput(choice=choice, p_a=p_a, p_b=1.0 - p_a,
+            r = read_ab_logits(float(la[row]), float(lb[row]), min_letter_mass=self.min_letter_mass)
+            outs.append(JudgeOutput(choice=r.choice, p_a=r.p_a, p_b=r.p_b,  # type: ignore[arg-type]
+                                    p_ab_mass=r.p_ab_mass, parse_rule=r.rule,
                                     raw=self.tokenizer.decode([int(top[row])]),
                                     input_tokens=len(s), output_tokens=0))
         return outs
@@ -350,7 +376,9 @@ class HFJudge(Judge):
         for s, toks in zip(seqs, new, strict=True):
             n = next((k + 1 for k, t in enumerate(toks) if t in stops), len(toks))
             text = self.tokenizer.decode(toks[:n], skip_special_tokens=True)
-            outs.append(JudgeOutput(choice=parse_verdict(text), raw=text, input_tokens=len(s), output_tokens=n))
+            r = read_text(text)
+            outs.append(JudgeOutput(choice=r.choice, parse_rule=r.rule, raw=text,  # type: ignore[arg-type]
+                                    input_tokens=len(s), output_tokens=n))
         return outs
 
     def _free_memory(self) -> None:

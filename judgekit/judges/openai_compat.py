@@ -34,11 +34,19 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
+from judgekit.engine.keys import body_identity, effective_stochastic
 from judgekit.judges import _retry
-from judgekit.judges.api import _event_loop, _litellm, _load_dotenv, is_local_url, letter_probs, stream_results
+from judgekit.judges.api import (
+    MalformedResponseError,
+    _event_loop,
+    _litellm,
+    _load_dotenv,
+    is_local_url,
+    stream_results,
+)
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle, limit_for, provider_of
-from judgekit.judges.parse import parse_verdict
+from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, read_text, read_text_with_first_token
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger(__name__)
@@ -56,10 +64,6 @@ class HTTPStatusError(Exception):
         super().__init__(message)
         self.status_code = status_code
         self.headers = dict(headers or {})
-
-
-class MalformedResponseError(Exception):
-    """A 200 answer whose body is not a chat completion (retried)."""
 
 
 class _AuthFailed(Exception):
@@ -96,26 +100,40 @@ class Endpoint:
         self.down_until = 0.0
 
 
+def _count(usage: Any, name: str) -> int | None:
+    value = usage.get(name) if isinstance(usage, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def completion_output(data: dict[str, Any], *, logprobs: bool, prices: tuple[float, float] | None = None,
-                      latency_s: float | None = None) -> JudgeOutput:
-    """A chat-completion body -> JudgeOutput: verdict parsed from the text, p(A)/p(B) from logprobs
-    (dropped when the reply does not parse), tokens from ``usage`` and cost from ``prices``."""
-    message = data["choices"][0].get("message") or {}
+                      latency_s: float | None = None, one_token: bool = False,
+                      min_letter_mass: float = DEFAULT_MIN_LETTER_MASS) -> JudgeOutput:
+    """A chat-completion body -> JudgeOutput: the verdict read from the text, p(A)/p(B) from the first
+    token only when they belong to it (:mod:`judgekit.judges.readers`), tokens from ``usage`` (optional)
+    and cost from ``prices``. A body without ``choices[0].message`` as objects raises
+    :class:`MalformedResponseError`, which is retried."""
+    choices = data.get("choices")
+    head = choices[0] if isinstance(choices, list) and choices else None
+    message = head.get("message") if isinstance(head, dict) else None
+    if not isinstance(message, dict):
+        raise MalformedResponseError("the answer has no choices[0].message object")
     content = message.get("content")
     text = content if isinstance(content, str) else ""
     if not text.strip():
         refusal = message.get("refusal")
         text = refusal if isinstance(refusal, str) else text
-        choice = "invalid"
+        r = read_text(None)
+    elif logprobs:
+        r = read_text_with_first_token(text, data, one_token=one_token, min_letter_mass=min_letter_mass)
     else:
-        choice = parse_verdict(text)
-    p_a, p_b = letter_probs(data) if logprobs and choice != "invalid" else (None, None)
-    usage = data.get("usage") or {}
-    n_in, n_out = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        r = read_text(text)
+    usage = data.get("usage")
+    n_in, n_out = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
     cost = None
-    if prices is not None and isinstance(n_in, int) and isinstance(n_out, int):
+    if prices is not None and n_in is not None and n_out is not None:
         cost = n_in * prices[0] + n_out * prices[1]
-    return JudgeOutput(choice=choice, p_a=p_a, p_b=p_b, raw=_retry.redact(text),  # type: ignore[arg-type]
+    return JudgeOutput(choice=r.choice, p_a=r.p_a, p_b=r.p_b, raw=_retry.redact(text),  # type: ignore[arg-type]
+                       parse_rule=r.rule, p_ab_mass=r.p_ab_mass,
                        input_tokens=n_in, output_tokens=n_out, latency_s=latency_s, cost_usd=cost)
 
 
@@ -156,9 +174,14 @@ class OpenAICompatJudge(Judge):
         self.max_retries = max(0, int(max_retries))
         self.timeout_s = float(timeout_s)
         self.logprobs = bool(logprobs)
+        #: set when the server refused logprobs and the judge asks without them (never changes the identity)
+        self.logprobs_refused = False
         self.balance = balance
         self.extra = dict(extra or {})
-        self.stochastic = self.temperature > 0
+        #: a hosted API (an endpoint that is not local): not deterministic even at temperature 0, so suites
+        #: repeat a sample of requests to measure the noise floor (``--repeats 0`` turns that off)
+        self.hosted = not all(is_local_url(e.url) for e in self.endpoints)
+        self.stochastic = effective_stochastic(self.params(refused=False)) or self.hosted
         self.limiter: AdaptiveLimiter | None = None
         self._key = api_key or os.environ.get(self.key_env_var()) or ""
         if not self._key and (self.provider == "hosted_vllm" or all(is_local_url(b) for b in bases)) and bases:
@@ -169,12 +192,14 @@ class OpenAICompatJudge(Judge):
 
     # -- protocol -----------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:
-        return {"backend": "openai-compatible", "model": self.model, "api_base": self.api_base,
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs}
+        # the whole request body as configured (a later logprobs refusal is recorded in decoding, not here)
+        return self.scoped({**body_identity("openai-compatible", self.params(refused=False), self.api_base),
+                            "reader": TEXT_READER})
 
     @property
     def decoding(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs}
+        return {"temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs,
+                "logprobs_refused": self.logprobs_refused}
 
     def key_env_var(self) -> str:
         return f"{self.provider.upper().replace('-', '_')}_API_KEY"
@@ -262,14 +287,19 @@ class OpenAICompatJudge(Judge):
         rotated = up[self._rr:] + up[: self._rr]  # ties go round the ring
         return min(rotated, key=lambda e: e.in_flight)
 
-    def body(self, req: JudgeRequest) -> dict[str, Any]:
-        b: dict[str, Any] = {"model": self.wire_model, "messages": list(req.messages),
-                             "temperature": self.temperature, "max_tokens": self.max_tokens}
-        if self.logprobs:
+    def params(self, refused: bool | None = None) -> dict[str, Any]:
+        """Every field of the request body but the messages (``refused``: without logprobs)."""
+        refused = self.logprobs_refused if refused is None else refused
+        b: dict[str, Any] = {"model": self.wire_model, "temperature": self.temperature, "max_tokens": self.max_tokens}
+        if self.logprobs and not refused:
             b["logprobs"] = True
             b["top_logprobs"] = _TOP_LOGPROBS
         b.update(self.extra)
         return b
+
+    def body(self, req: JudgeRequest) -> dict[str, Any]:
+        params = self.params()
+        return {"model": params.pop("model"), "messages": list(req.messages), **params}
 
     async def _post(self, session: Any, ep: Endpoint, payload: bytes) -> dict[str, Any]:
         async with session.post(ep.url, data=payload) as resp:
@@ -310,8 +340,8 @@ class OpenAICompatJudge(Judge):
                         raise
                     finally:
                         ep.in_flight -= 1
-                return completion_output(data, logprobs=self.logprobs, prices=prices,
-                                         latency_s=time.perf_counter() - t0)
+                return completion_output(data, logprobs="logprobs" in body, prices=prices,
+                                         latency_s=time.perf_counter() - t0, one_token=self.max_tokens == 1)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -321,9 +351,10 @@ class OpenAICompatJudge(Judge):
                     raise _AuthFailed(f"API key missing or rejected for {self.model}: set {self.key_env_var()} "
                                       f"(in the environment or a .env file) or check that the key is valid. {msg}"
                                       ) from None
-                if self.logprobs and "logprobs" in body and kind == "permanent" and "logprob" in str(exc).lower():
+                if "logprobs" in body and kind == "permanent" and "logprob" in str(exc).lower():
                     log.info("%s: the server rejects logprobs; asking without them", self.model)
-                    self.logprobs = False  # remembered for the rest of the run
+                    # remembered for the rest of the run; the identity (what was asked for) stays as it was
+                    self.logprobs_refused = True
                     body = {k: v for k, v in body.items() if k not in ("logprobs", "top_logprobs")}
                     payload = json.dumps(body).encode()
                     continue

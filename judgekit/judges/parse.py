@@ -1,73 +1,128 @@
-"""Robust verdict extraction from free text.
+"""Strict verdict reading from free text: only explicit forms count.
 
-Rules, in order:
+A judge that reasons aloud writes sentences such as "The correct answer is 2 apples,
+which Response A gives" or "My decision is a hard one". Neither is a verdict, and a
+reader that finds a letter or a digit somewhere in them invents one. This reader reads
+a verdict only from these explicit forms, each named by the rule recorded with the
+verdict (``parse_rule``):
 
-1. Reasoning blocks (``<think>...</think>``, ``<reasoning>...</reasoning>``) are
-   removed; an unclosed ``<think>`` means the model never finished thinking, so
-   nothing after it counts.
-2. A JSON object with a ``verdict``/``winner``/``choice``/``answer``/``better``
-   field is read when present (the last such object wins).
-3. Tagged answers: ``<answer>A</answer>``, ``[[A]]``, ``\\boxed{A}``.
-4. Explicit statements: "Answer: B", "Verdict: Response A", "Response B is better",
-   "I choose A", "Output (a)". The *last* statement wins, so a judge that
-   discusses both responses and then concludes is read by its conclusion.
-5. A reply that is only a letter (``A``, ``(B)``, ``b.``) is that letter.
+``json``       a JSON object whose ``verdict``/``winner``/``choice``/``answer``/``better``/
+               ``preferred``/``preference``/``result`` field is exactly a letter, "Response A",
+               or a tie word (``{"verdict": "both are wrong, A less so"}`` is not).
+``tag``        ``<answer>A</answer>``, ``[[A]]``, ``[[tie]]``, ``\\boxed{A}``.
+``label``      "Final answer: B", "Verdict: Response A", "The answer is A.", "Winner - B",
+               "Respuesta final: A", "答案：B"; the letter must end the statement (a comma,
+               full stop, line end or "because"), so "Verdict: A good answer..." is not one.
+``statement``  "Response A is better", "B is clearly better than A", "I choose A",
+               "I prefer Response B", "Response B wins", "La respuesta A es mejor"; not when
+               the clause is negated or conditional ("I don't think Response A is better",
+               "If Response A is better...") or the comparison is partial ("better in style").
+``tie``        only explicit ties: "It's a tie", "Verdict: tie", "Both responses are equally good".
+``letter``     a reply, or its first line, that is only a letter (``A``, ``(B)``, ``**A**``, ``b.``).
 
-The article "A" inside a sentence ("A good answer would...") is never read as a
-verdict. Anything else is ``invalid``, which is counted as a parse failure and
-never scored.
+Reasoning blocks (``<think>...</think>``, ``<reasoning>``) are removed first; an unclosed
+one means the model never finished thinking, so nothing after it counts. Markdown
+emphasis is ignored. The *last* explicit verdict wins, so a judge that discusses both
+responses and then concludes is read by its conclusion, except that a ``json``/``tag``/
+``label`` verdict followed by a prose statement naming the other letter is ambiguous and
+reads as ``invalid``. Digits (1/2) are letters only when the prompt asked for numbers
+(``numbers=True``). Anything else is ``invalid``: a parse failure, never scored.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 _THINK_BLOCK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
 
-_TIE_WORDS = {"tie", "draw", "equal", "both", "neither", "c", "same"}
-_JSON_KEYS = ("verdict", "winner", "choice", "answer", "better", "preferred", "preference", "result")
-
-_LETTER = r"(?:response|answer|assistant|option|output|candidate)?\s*[\(\[]?\s*([AB12])\s*[\)\]]?"
-
-_PATTERNS: list[re.Pattern[str]] = [
-    re.compile(r"<answer>\s*" + _LETTER + r"\s*</answer>", re.IGNORECASE),
-    re.compile(r"\[\[\s*([AB]|tie|C)\s*\]\]", re.IGNORECASE),
-    re.compile(r"\\boxed\{\s*(?:\\text\{)?\s*([AB])\s*\}?\s*\}", re.IGNORECASE),
-    re.compile(
-        r"(?:final\s+)?(?:answer|verdict|choice|decision|winner|judgment|judgement|preference|selection)"
-        r"\s*(?:is)?\s*[:=\-]?\s*\**\s*" + _LETTER + r"\b",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"\b(?:response|answer|assistant|option|output|candidate)\s*[\(\[]?\s*([AB12])\s*[\)\]]?\s*\**\s*"
-        r"(?:is|was|seems|appears)\s+(?:clearly\s+|much\s+|slightly\s+|the\s+)?"
-        r"(?:better|superior|preferred|stronger|more\s+(?:accurate|helpful|correct)|correct|the\s+winner|best)",
-        re.IGNORECASE,
-    ),
-    # "A is better", "B is the better choice": the article "A" is never followed by "is"
-    re.compile(r"(?<![\w'])([AB])\s+(?:is|was|seems)\s+(?:clearly\s+|much\s+|slightly\s+)?(?:the\s+)?"
-               r"(?:better|best|correct|superior|preferred|stronger|more\s+(?:accurate|helpful|correct))", re.I),
-    re.compile(
-        r"\b(?:I|we)\s+(?:would\s+)?(?:choose|pick|select|prefer|go\s+with|vote\s+for)\s+" + _LETTER + r"\b",
-        re.IGNORECASE,
-    ),
-    re.compile(r"\b(?:prefer|choose|select)\s+(?:response|answer|assistant|output)\s*[\(\[]?([AB12])", re.IGNORECASE),
-    re.compile(r"\b(it'?s\s+a\s+tie|tie|both\s+are\s+equally\s+(?:good|bad))\b", re.IGNORECASE),
-]
-_ONLY_LETTER = re.compile(r"^\W*(?:response|answer|output|option)?\s*[\(\[]?\s*([AB12])\s*[\)\]]?\W*$", re.IGNORECASE)
+_JSON_KEYS = ("verdict", "winner", "choice", "answer", "better", "preferred", "preference", "result",
+              "final_answer", "final_verdict", "decision")
+_TIE_VALUES = {"tie", "draw", "equal", "c", "[[c]]", "both", "neither", "same", "empate", "égalité", "unentschieden",
+               "平局", "both equally good", "both are equally good", "equally good", "equally bad", "it's a tie"}
+_NOUN = r"(?:response|answer|assistant|option|output|candidate|respuesta|réponse|antwort|reponse)"
+_STRONG_RULES = ("json", "tag", "label")
 
 
-def _normalise(token: str) -> str | None:
-    t = token.strip().strip("*\"'.()[] ").lower()
-    if t in ("a", "1", "response_a", "response a", "output_1", "output (a)"):
-        return "A"
-    if t in ("b", "2", "response_b", "response b", "output_2", "output (b)"):
-        return "B"
-    if t in _TIE_WORDS or t.startswith(("tie", "both", "it's a tie", "its a tie")):
-        return "tie"
-    return None
+@dataclass(frozen=True)
+class TextReading:
+    """A verdict read from text: ``choice`` and the rule that produced it (None when invalid)."""
+
+    choice: str
+    rule: str | None
+
+
+def _letter(numbers: bool) -> str:
+    return "[AB12]" if numbers else "[AB]"
+
+
+def _end(numbers: bool) -> str:
+    """What may follow a letter that ends a statement (not "A good", "A or B", "A/B", "2 apples")."""
+    return (r"(?=\s*(?:$|[.,;!)\]'\"’”。，！]|\s(?:because|since|as|due|—|–|-|\()|\n))"
+            r"(?!\s*(?:or|and|/|vs\.?|versus|o|ou|oder)\s)(?!/)")
+
+
+def _compile(numbers: bool) -> list[tuple[str, re.Pattern[str]]]:
+    L, E = _letter(numbers), _end(numbers)
+    label_words = (r"(?:final\s+|overall\s+|my\s+)?(?:answer|verdict|choice|decision|winner|judgment|judgement|"
+                   r"preference|preferred|selection|pick|conclusion|better\s+response|best\s+response|"
+                   r"respuesta(?:\s+final)?|veredicto|réponse(?:\s+finale)?|verdict\s+final|antwort|urteil|"
+                   r"entscheidung|答案|最终答案|结论|选择|判断|回答)")
+    sep = r"\s*(?:(?:is|es|est|ist)\s*:?|[:=\-–—：])\s*"
+    better = (r"(?:better|superior|preferred|stronger|preferable|the\s+winner|the\s+best|best|"
+              r"the\s+better(?:\s+(?:one|response|answer|choice|option))?)")
+    statement_end = (r"(?=\s*(?:$|[.,;:!)\]]|\s(?:than|overall|because|since|as|and|here|"
+                     r"in\s+(?:this|my|every|all|each)\b)))")
+    adv = r"(?:(?:clearly|much|slightly|far|significantly|definitely|somewhat|marginally|substantially|overall)\s+)?"
+    return [
+        ("tag", re.compile(r"<answer>\s*(?:" + _NOUN + r"\s*)?[\(\[]?\s*(" + L + r"|tie)\s*[\)\]]?\s*</answer>",
+                           re.I)),
+        ("tag", re.compile(r"\[\[\s*(" + L + r"|tie|C)\s*\]\]", re.I)),
+        ("tag", re.compile(r"\\boxed\{\s*(?:\\text\{)?\s*(" + L + r")\s*\}?\s*\}")),
+        ("label", re.compile(r"(?<![\w])" + label_words + sep + r"(?:" + _NOUN + r"\s*)?[\(\[]?\s*(" + L + r")"
+                             + r"\s*[\)\]]?" + E, re.I)),
+        ("label", re.compile(r"(?<![\w])" + label_words + sep + r"(tie|a\s+tie|draw|empate|平局)\b", re.I)),
+        # a heading ("## Verdict", "Final Answer") with the letter alone on the next line
+        ("label", re.compile(r"^[ \t]*" + label_words + r"[ \t]*:?[ \t]*\n\s*[\(\[]?\s*(" + L
+                             + r")\s*[\)\]]?\.?[ \t]*$", re.I | re.M)),
+        ("statement", re.compile(r"\b" + _NOUN + r"\s*[\(\[]?\s*(" + L + r")\s*[\)\]]?\s*(?:is|was|seems|appears)\s+"
+                                 r"(?:to\s+be\s+)?" + adv + better + statement_end, re.I)),
+        ("bare-statement", re.compile(r"(?<![\w'’/])(" + L + r")\s+(?:is|was|seems)\s+" + adv + better
+                                      + statement_end)),
+        ("statement", re.compile(r"\b" + _NOUN + r"\s*[\(\[]?\s*(" + L + r")\s*[\)\]]?\s+(?:wins|is\s+the\s+winner)\b",
+                                 re.I)),
+        ("statement", re.compile(r"\b(?:I|we)\s+(?:would\s+|will\s+)?(?:choose|pick|select|prefer|go\s+with|vote\s+for)"
+                                 r"\s+(?:" + _NOUN + r"\s*)?[\(\[]?(" + L + r")[\)\]]?" + E, re.I)),
+        ("statement", re.compile(r"\b(?:la\s+)?(?:respuesta|réponse)\s+(" + L + r")\s+(?:es|est)\s+(?:claramente\s+|"
+                                 r"clairement\s+)?(?:mejor|meilleure|supérieure|superior)\b", re.I)),
+        ("statement", re.compile(r"\bantwort\s+(" + L + r")\s+ist\s+(?:klar\s+|eindeutig\s+|deutlich\s+)?besser\b",
+                                 re.I)),
+        ("statement", re.compile(r"(?:回答|回复|答案)\s*(" + L + r")\s*(?:更好|更优|更佳|胜出)")),
+        ("tie", re.compile(r"\b(?:it'?s|it\s+is|this\s+is|that'?s|call\s+it)\s+a\s+(tie)\b", re.I)),
+        ("tie", re.compile(r"\b(?:both|the\s+two)\s+(?:responses\s+|answers\s+)?(?:are\s+)?(equally)\s+"
+                           r"(?:good|bad|wrong|correct|helpful|strong|weak|valid)\b", re.I)),
+    ]
+
+
+_PATTERNS = {False: _compile(False), True: _compile(True)}
+_NEGATED = re.compile(r"\b(?:not|n't|never|no|neither|nor|whether|if|unless|would\s+be|could|might|should|"
+                      r"may|wonder|ask|asks|asked|question|suppose|assume|hypothetically|either)\b|n't\b|\?",
+                      re.I)
+_PARTIAL = re.compile(r"^\s*(?!in\s+(?:every|all|each)\s+(?:way|respect|regard|aspect)s?\b)"
+                      r"(?:in|at|on|for|when|regarding|with\s+respect|about|stylistically|written|"
+                      r"formatted|structured|organi[sz]ed|presented)\b", re.I)
+#: What may stand before a bare "A is better" in its clause ("So A is better"), unlike "Plan A is better".
+_BARE_LEAD = re.compile(r"^(?:\W*(?:so|thus|therefore|overall|hence|and|but|however|clearly|honestly|in\s+conclusion|"
+                        r"in\s+summary|in\s+short|to\s+conclude|i\s+think|i\s+believe|i'd\s+say)\b)*\W*$", re.I)
+#: Words that mark a later statement as a revision of an earlier, different one.
+_REVISION = re.compile(r"\b(?:actually|wait|on\s+second\s+thought|on\s+reflection|correction|overall|in\s+the\s+end|"
+                       r"ultimately|however|but|therefore|so|thus|hence|conclusion|all\s+things\s+considered|"
+                       r"final(?:ly)?|still)\b", re.I)
+_BARE_TIE = re.compile(r"\W*(?:tie|draw|it'?s\s+a\s+tie)\W*", re.I)
+_MARKDOWN = re.compile(r"(\*+|__|`+|^#+\s*|^>\s*)", re.M)
+_SENTENCE_START = re.compile(r"[.!?;\n。！？]|,\s+(?:but|however|although|though)\b", re.I)
 
 
 def strip_reasoning(text: str) -> str:
@@ -84,8 +139,20 @@ def strip_reasoning(text: str) -> str:
     return text
 
 
-def _from_json(text: str) -> str | None:
-    found: str | None = None
+def _normalise(token: str, numbers: bool) -> str | None:
+    t = token.strip().strip("*\"'.()[] ").lower()
+    t = re.sub(r"^" + _NOUN + r"[\s_]*", "", t).strip("*\"'.()[] ")
+    if t == "a" or (numbers and t == "1"):
+        return "A"
+    if t == "b" or (numbers and t == "2"):
+        return "B"
+    if t in _TIE_VALUES or t in ("a tie", "equally"):
+        return "tie"
+    return None
+
+
+def _from_json(text: str, numbers: bool) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
     for m in re.finditer(r"\{[^{}]*\}", text, re.DOTALL):
         try:
             obj = json.loads(m.group(0))
@@ -95,34 +162,86 @@ def _from_json(text: str) -> str | None:
             continue
         lowered = {str(k).lower(): v for k, v in obj.items()}
         for key in _JSON_KEYS:
-            if key in lowered and isinstance(lowered[key], (str, int)):
-                val = _normalise(str(lowered[key]))
+            value = lowered.get(key)
+            if isinstance(value, str) or (numbers and isinstance(value, int) and not isinstance(value, bool)):
+                val = _normalise(str(value), numbers)
                 if val:
-                    found = val
+                    found.append((m.start(), val))
                 break
     return found
 
 
-def parse_verdict(text: str | None) -> str:
-    """Return "A", "B", "tie" or "invalid" for a judge's free-text answer."""
+def _clause_before(body: str, start: int) -> str:
+    """The text between the last sentence (or "but") boundary and ``start``."""
+    head = body[:start]
+    last = 0
+    for m in _SENTENCE_START.finditer(head):
+        last = m.end()
+    return head[last:]
+
+
+def _clause_after(body: str, end: int) -> str:
+    m = _SENTENCE_START.search(body, end)
+    return body[end: m.start() + 1 if m else len(body)]
+
+
+def _bare_letter(line: str, numbers: bool) -> str | None:
+    m = re.fullmatch(r"\W*(?:" + _NOUN + r"\s*)?[\(\[]?\s*(" + _letter(numbers) + r")\s*[\)\]]?[.!]?\W*", line.strip(),
+                     re.I)
+    return _normalise(m.group(1), numbers) if m else None
+
+
+def read_verdict(text: str | None, *, numbers: bool = False) -> TextReading:
+    """Read a judge's free-text answer: ``TextReading(choice, rule)`` with choice A, B, tie or invalid."""
     if not text or not text.strip():
-        return "invalid"
-    body = strip_reasoning(text)
+        return TextReading("invalid", None)
+    body = _MARKDOWN.sub("", strip_reasoning(text))
     if not body.strip():
-        return "invalid"
-    js = _from_json(body)
-    if js:
-        return js
-    best_pos = -1
-    best: str | None = None
-    for pat in _PATTERNS:
+        return TextReading("invalid", None)
+    found: list[tuple[int, str, str]] = [(pos, val, "json") for pos, val in _from_json(body, numbers)]
+    for rule, pat in _PATTERNS[numbers]:
         for m in pat.finditer(body):
-            val = _normalise(m.group(1))
-            if val and m.start() >= best_pos:
-                best_pos, best = m.start(), val
-    if best:
-        return best
-    m = _ONLY_LETTER.match(body.strip())
-    if m:
-        return _normalise(m.group(1)) or "invalid"
-    return "invalid"
+            if rule == "bare-statement":
+                if not _BARE_LEAD.match(_clause_before(body, m.start())):
+                    continue
+                rule = "statement"
+            if rule in ("statement", "tie"):
+                before = _clause_before(body, m.start())
+                if _NEGATED.search(before) or _NEGATED.search(m.group(0)):
+                    continue
+                if "?" in _clause_after(body, m.end()):
+                    continue
+            if rule == "statement" and _PARTIAL.match(body[m.end():]):
+                continue
+            val = _normalise(m.group(1), numbers)
+            if val:
+                found.append((m.start(), val, rule))
+    lines = [ln for ln in body.strip().splitlines() if ln.strip()]
+    if lines:
+        first = _bare_letter(lines[0], numbers)
+        if first:
+            found.append((body.find(lines[0].strip()), first, "letter"))
+    if _BARE_TIE.fullmatch(body.strip()):
+        found.append((0, "tie", "tie"))
+    if not found:
+        return TextReading("invalid", None)
+    found.sort(key=lambda f: f[0])
+    pos, val, rule = found[-1]
+    strong = [f for f in found if f[2] in _STRONG_RULES]
+    if strong and rule not in _STRONG_RULES:
+        s_pos, s_val, s_rule = strong[-1]
+        later = {f[1] for f in found if f[0] > s_pos}
+        if later - {s_val}:
+            return TextReading("invalid", None)  # a declared verdict contradicted afterwards: ambiguous
+        return TextReading(s_val, s_rule)
+    if not strong:
+        # prose that names different letters is read by its last statement only when that one revises
+        differing = [f for f in found if f[1] != val]
+        if differing and not _REVISION.search(body[differing[-1][0]:pos]):
+            return TextReading("invalid", None)
+    return TextReading(val, rule)
+
+
+def parse_verdict(text: str | None, *, numbers: bool = False) -> str:
+    """Return "A", "B", "tie" or "invalid" for a judge's free-text answer (see :func:`read_verdict`)."""
+    return read_verdict(text, numbers=numbers).choice

@@ -8,8 +8,6 @@ strings, without a Jinja2 render context per trial; the text is the same as Jinj
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +17,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from judgekit.engine.keys import request_key
 from judgekit.resources import suites_dir, template_names
 from judgekit.types import JudgeRequest, Trial
 
@@ -145,22 +144,6 @@ def load_template(name_or_path: str = "pairwise") -> PromptTemplate:
         if field not in spec:
             raise ValueError(f"{path}: prompt template lacks the field '{field}'")
     return PromptTemplate(name=spec.get("name", path.stem), system=spec["system"], user=spec["user"])
-
-
-def request_key(identity: dict[str, Any], messages: tuple[dict[str, str], ...], trial: Trial,
-                sample_index: int) -> str:
-    """The cache key: a hash of everything that determines the judge's answer."""
-    payload = {
-        "judge": identity,
-        "messages": messages,
-        "prompt": trial.prompt,
-        "first": trial.first,
-        "second": trial.second,
-        "sample": sample_index,
-        "followup": trial.followup,
-    }
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
 def build_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial,

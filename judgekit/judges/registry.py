@@ -22,7 +22,7 @@ from judgekit.types import Item
 
 DEFAULT_JUDGE = "smollm2"
 
-_HF_OPTS = ("device", "dtype", "batch_size", "mode", "max_new_tokens", "temperature", "revision")
+_HF_OPTS = ("device", "dtype", "batch_size", "mode", "max_new_tokens", "temperature", "revision", "min_letter_mass")
 _RM_OPTS = ("device", "dtype", "batch_size", "revision")
 _API_OPTS = ("api_base", "temperature", "max_tokens", "concurrency", "max_retries", "timeout_s")
 
@@ -32,7 +32,15 @@ def _pick(options: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
 
 
 def make_judge(spec: str | None = None, *, items: Sequence[Item] = (), seed: int = 0, **options: Any) -> Judge:
-    """Build the judge named by ``spec``. ``options`` that a backend does not use are ignored."""
+    """Build the judge named by ``spec``. ``options`` that a backend does not use are ignored;
+    ``cache_scope`` (any backend) is added to the judge's identity."""
+    judge = _make(spec, items=items, seed=seed, **options)
+    if options.get("cache_scope"):
+        judge.cache_scope = str(options["cache_scope"])
+    return judge
+
+
+def _make(spec: str | None, *, items: Sequence[Item], seed: int, **options: Any) -> Judge:
     spec = (spec or DEFAULT_JUDGE).strip()
     if spec == "smollm2":
         from judgekit.judges.smollm2 import make_smollm2_judge
@@ -61,5 +69,7 @@ def make_judge(spec: str | None = None, *, items: Sequence[Item] = (), seed: int
 
         return OpenAICompatJudge(spec, **_pick(options, _API_OPTS))
     from judgekit.judges.api import LiteLLMJudge
+    from judgekit.judges.checks import check_provider
 
+    check_provider(spec)  # a typo'd provider fails here, before any request
     return LiteLLMJudge(spec, **_pick(options, _API_OPTS))

@@ -27,17 +27,12 @@ from judgekit.judges.hf import (
     render_prompt,
     resolve_device,
     resolve_dtype,
+    warn_if_no_chat_template,
 )
+from judgekit.judges.readers import bradley_terry, read_reward_difference
 from judgekit.types import JudgeOutput, JudgeRequest
 
-
-def bradley_terry(score_first: float, score_second: float) -> float:
-    """P(first preferred) = sigmoid(score_first - score_second), without overflow."""
-    d = score_first - score_second
-    if d >= 0:
-        return 1.0 / (1.0 + math.exp(-d))
-    e = math.exp(d)
-    return e / (1.0 + e)
+__all__ = ["RewardModelJudge", "bradley_terry"]
 
 
 class RewardModelJudge(Judge):
@@ -68,14 +63,15 @@ class RewardModelJudge(Judge):
         if text_cfg.pad_token_id is None:
             text_cfg.pad_token_id = pad_id_of(self.tokenizer)
         self.pad_id = int(text_cfg.pad_token_id)
-        self.templated = bool(getattr(self.tokenizer, "chat_template", None))
+        self.templated = warn_if_no_chat_template(self.tokenizer, model)
         self.max_len = getattr(self.model.config, "max_position_embeddings", None)
         self.spec = spec or f"rm/{model}"
         self.stochastic = False
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "rm", "model": self.model_name, "revision": self.revision,
-                "dtype": dtype_name(self.dtype)}
+        # a reward model reads the question and the two responses, not the chat messages
+        return self.scoped({"backend": "rm", "model": self.model_name, "revision": self.revision,
+                            "dtype": dtype_name(self.dtype), "reads": ["prompt", "first", "second"]})
 
     @property
     def decoding(self) -> dict[str, Any]:
@@ -147,7 +143,7 @@ class RewardModelJudge(Judge):
             return JudgeOutput(choice="error", input_tokens=n_tokens, output_tokens=0, latency_s=latency,
                                raw=json.dumps({"score_first": str(first), "score_second": str(second)}),
                                error="the reward model returned a non-finite score")
-        p_a = bradley_terry(first, second)
-        choice = "A" if first > second else "B" if second > first else "tie"
-        return JudgeOutput(choice=choice, p_a=p_a, p_b=1.0 - p_a, input_tokens=n_tokens, output_tokens=0,
-                           latency_s=latency, raw=json.dumps({"score_first": first, "score_second": second}))
+        r = read_reward_difference(first, second)
+        return JudgeOutput(choice=r.choice, p_a=r.p_a, p_b=r.p_b, input_tokens=n_tokens,  # type: ignore[arg-type]
+                           output_tokens=0, latency_s=latency, parse_rule=r.rule,
+                           raw=json.dumps({"score_first": first, "score_second": second}))

@@ -134,8 +134,9 @@ class ScriptedJudge(Judge):
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
         params = {k: v for k, v in self.params.items() if k != "delay"}
-        return {"backend": "scripted", "params": params, "seed": self.seed,
-                "policy": getattr(self.policy, "__name__", None)}
+        # it finds the gold answer from the texts shown, so those are part of the key
+        return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
+                            "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})
 
     def _rng(self, req: JudgeRequest) -> random.Random:
         digest = hashlib.sha256(f"{self.seed}|{req.key}".encode()).digest()
@@ -148,7 +149,7 @@ class ScriptedJudge(Judge):
             return self.policy(req, gold, rng)
         p = self.params
         if rng.random() < p["invalid"]:
-            return JudgeOutput(choice="invalid", raw="I cannot decide.")
+            return JudgeOutput(choice="invalid", raw="I cannot decide.", parse_rule="scripted")
         user = next((m["content"] for m in req.messages if m["role"] == "user"), "")
         cue_zone = user.rsplit("[Question]", 1)[0].rstrip().split("\n\n")[-1]  # the paragraph before the question
         crowd = _CROWD.findall(cue_zone + "".join(m["content"] for m in req.messages if m["role"] == "system"))
@@ -166,7 +167,7 @@ class ScriptedJudge(Judge):
         else:
             choice = gold
         p_a = 0.9 if choice == "A" else 0.1
-        return JudgeOutput(choice=choice, p_a=p_a, p_b=1 - p_a, raw=choice,  # type: ignore[arg-type]
+        return JudgeOutput(choice=choice, p_a=p_a, p_b=1 - p_a, raw=choice, parse_rule="scripted",  # type: ignore[arg-type]
                            input_tokens=len(req.first.split()) + len(req.second.split()),
                            output_tokens=1, latency_s=0.0, cost_usd=0.0)
 

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from judgekit.redact import redact_text
 from judgekit.report import charts, sections
 from judgekit.report import queries as q
 from judgekit.report.figures import _text, accuracy_by_order_figure, forest_figure
@@ -145,7 +146,7 @@ def _details(run: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
                    ("Cost (USD)", fmt(counts["cost_usd"], True) if counts["n_costed"] else "—"),
                    ("Latency median / p95 (s)", f"{fmt(counts['latency_median_s'])} / {fmt(counts['latency_p95_s'])}")],
         "decoding": [(k, js(v)) for k, v in decoding.items()],
-        "identity": [(k, js(v)) for k, v in identity.items()],
+        "identity": [(k, redact_text(js(v))) for k, v in identity.items()],
         "config": [(k, js(v)) for k, v in config.items()],
         "versions": sorted((str(k), _text(v)) for k, v in (run.get("versions") or {}).items()),
     }

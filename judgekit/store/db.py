@@ -47,7 +47,8 @@ def now() -> datetime:
 
 
 VERDICT_COLUMNS = ("run_id", "trial_id", "request_key", "choice", "chosen", "correct", "p_a", "p_b", "raw",
-                   "error", "input_tokens", "output_tokens", "latency_s", "cost_usd", "cached", "created_at")
+                   "error", "input_tokens", "output_tokens", "latency_s", "cost_usd", "cached", "created_at",
+                   "parse_rule", "p_ab_mass")
 
 
 COMPLETION_COLUMNS = ("request_key", "task", "judge", "messages", "raw", "error", "input_tokens", "output_tokens",

@@ -71,8 +71,13 @@ CREATE TABLE IF NOT EXISTS verdicts (
     cost_usd       DOUBLE,
     cached         BOOLEAN,
     created_at     TIMESTAMP,
+    parse_rule     VARCHAR,             -- reader and rule that produced the verdict: text:label, ab-logits, ...
+    p_ab_mass      DOUBLE,              -- probability readers: probability on the two letters where p_a/p_b were read
     PRIMARY KEY (run_id, trial_id)
 );
+-- databases written before parse_rule and p_ab_mass existed get them (at the end, like the table above)
+ALTER TABLE verdicts ADD COLUMN IF NOT EXISTS parse_rule VARCHAR;
+ALTER TABLE verdicts ADD COLUMN IF NOT EXISTS p_ab_mass DOUBLE;
 
 CREATE TABLE IF NOT EXISTS completions (
     request_key    VARCHAR PRIMARY KEY, -- hash of judge identity, task and messages
