@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from judgekit.atomic import report_missing
 from judgekit.datasets.loaders import load_items, resolve_path
 from judgekit.datasets.schema import DatasetError
 from judgekit.engine.runner import RunSpec, RunStats, execute
@@ -84,7 +85,8 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                   "split": split, "mapping": mapping, "data": data or spec["data"], "mitigations": mits,
                   **options}
         store = Store(db)
-        stats = execute(store, j, items, trials, run_spec, tmpl, config=config, progress=progress)
+        stats = execute(store, j, items, trials, run_spec, tmpl, config=config, progress=progress,
+                        reuse_finished=report_missing(out) if make_report else None)
     finally:
         if owned:
             j.close()
