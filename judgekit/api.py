@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from judgekit.atomic import report_missing
-from judgekit.datasets.loaders import load_items, resolve_path
+from judgekit.datasets.loaders import check_limit, load_items, resolve_path
 from judgekit.datasets.schema import DatasetError
 from judgekit.engine.runner import RunSpec, RunStats, execute
 from judgekit.judges.prompt import load_template
@@ -150,6 +150,7 @@ def load_suite_items(spec: dict[str, Any], *, data: str | None = None, mapping: 
     ``limit`` takes a seeded sample of that many items from each dataset; without it the
     suite's ``sample_per_dataset`` applies to its built-in sets.
     """
+    check_limit(limit)
     sources = [data] if data else (spec["data"] if isinstance(spec["data"], list) else [spec["data"]])
     n = limit if limit is not None else (None if data else spec["defaults"].get("sample_per_dataset"))
     items: list[Item] = []

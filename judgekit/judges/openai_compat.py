@@ -35,7 +35,15 @@ from functools import lru_cache
 from typing import Any
 
 from judgekit.judges import _retry
-from judgekit.judges.api import _event_loop, _litellm, _load_dotenv, is_local_url, letter_probs, stream_results
+from judgekit.judges.api import (
+    _event_loop,
+    _litellm,
+    _load_dotenv,
+    hand_over,
+    is_local_url,
+    letter_probs,
+    stream_results,
+)
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle, limit_for, provider_of
 from judgekit.judges.parse import parse_verdict
@@ -237,7 +245,7 @@ class OpenAICompatJudge(Judge):
         async def worker() -> None:
             for req in pending:
                 out = await self._one(session, limiter, req, prices)
-                results.put(("result", (req, out)))
+                await hand_over(results, req, out)
 
         try:
             async with asyncio.TaskGroup() as tg:
