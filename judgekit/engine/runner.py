@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -21,7 +22,7 @@ from judgekit.engine.lock import WriterLock
 from judgekit.engine.writer import VerdictWriter
 from judgekit.judges.base import Judge
 from judgekit.judges.prompt import PromptTemplate, build_request
-from judgekit.store.db import Store, now
+from judgekit.store.db import Store, StoreError, now
 from judgekit.store.journal import Journal
 from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial
 
@@ -159,18 +160,21 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                               "config": {**config, "decoding": judge.decoding, "judge_identity": identity},
                               "versions": package_versions(), "seed": spec.seed, "fingerprint": fingerprint,
                               "n_trials": len(trials)})
-            store.insert_frame("items", _items_frame(run_id, items))
-            store.insert_frame("trials", _trials_frame(run_id, trials, keys))
         else:
             store.set_status(run_id, "running")
             log.info("resuming run %s", run_id)
-            # A run killed right after its row was created may lack its items or trials: write them again.
+        try:
+            # A new run, or one killed right after its row was created, lacks its items or trials: write them.
             have = store.query("SELECT (SELECT count(*) FROM items WHERE run_id = ?), "
                                "(SELECT count(*) FROM trials WHERE run_id = ?)", [run_id, run_id]).iloc[0]
             if int(have.iloc[0]) < len(items):
                 store.insert_frame("items", _items_frame(run_id, items))
             if int(have.iloc[1]) < len(trials):
                 store.insert_frame("trials", _trials_frame(run_id, trials, keys))
+        except BaseException as exc:  # a full disk, say: the run is not left 'running'
+            with contextlib.suppress(StoreError):
+                store.set_status(run_id, "failed", message=str(exc)[:500] or type(exc).__name__)
+            raise
 
         done = store.finished_trials(run_id)
         pending = [(t, r) for t, r in zip(trials, requests, strict=True) if t.trial_id not in done]
