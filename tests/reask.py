@@ -84,17 +84,23 @@ class KillSeries:
     final_stderr: str = ""
 
 
-def eval_command(db: Path, data: Path, base_url: str, concurrency: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "judgekit", "eval", "--judge", "openai/loopback", "--api-base", base_url,
+def eval_command(db: Path, data: Path, base_url: str, concurrency: int, *extra: str,
+                 launcher: tuple[str, ...] = ("-m", "judgekit")) -> list[str]:
+    """``python LAUNCHER eval ...`` with the loopback judge; ``launcher`` may be ``("-c", CODE)``."""
+    return [sys.executable, *launcher, "eval", "--judge", "openai/loopback", "--api-base", base_url,
             "--data", str(data), "--db", str(db), "--no-report", "--concurrency", str(concurrency), *extra]
 
 
 def kill_series(server: CountingServer, db: Path, data: Path, *, kills: int, concurrency: int,
                 rng: random.Random, max_wait_s: float = 3.0, extra: tuple[str, ...] = (),
-                start_timeout_s: float = 120.0, env: dict[str, str] | None = None) -> KillSeries:
-    """``kills`` attempts, each SIGKILLed at a random moment after its first request, then one to the end."""
+                start_timeout_s: float = 120.0, env: dict[str, str] | None = None,
+                launcher: tuple[str, ...] = ("-m", "judgekit"), final_attempts: int = 1) -> KillSeries:
+    """``kills`` attempts, each SIGKILLed at a random moment after its first request, then runs to the end.
+
+    The last phase reruns the command while it exits 1 (failed requests to retry), ``final_attempts`` times at most.
+    """
     env = {**os.environ, **KEY_ENV, **(env or {})}
-    cmd = eval_command(db, data, server.base_url, concurrency, *extra)
+    cmd = eval_command(db, data, server.base_url, concurrency, *extra, launcher=launcher)
     out = KillSeries()
     attempts: list[tuple[int, int, int, int]] = []  # (first request, last request, first answer, last answer)
     for _ in range(kills):
@@ -109,8 +115,11 @@ def kill_series(server: CountingServer, db: Path, data: Path, *, kills: int, con
         proc.wait(timeout=60)
         time.sleep(0.05)  # replies being written when it died have failed by now
         attempts.append((req0, len(server.requests), ans0, len(server.answered)))
-    final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    out.final_rc, out.final_stderr = final.returncode, final.stderr
+    for _ in range(final_attempts):
+        final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+        out.final_rc, out.final_stderr = final.returncode, final.stderr
+        if final.returncode != 1:
+            break
     requested = server.requested()
     with server._lock:
         answered = list(server.answered)

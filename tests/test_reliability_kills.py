@@ -158,8 +158,8 @@ def test_kills_while_judging_against_a_server_re_ask_at_most_the_requests_in_fli
     The loopback server records every reply it wrote in full; a re-ask is such a reply, written
     during a killed attempt, whose request a later attempt sent again.
     """
-    from tests.reask import CountingServer, kill_series
     from tests.fake_openai import hashing_responder
+    from tests.reask import CountingServer, kill_series
 
     data = write_fact_items(tmp_path / "d.jsonl", 1500)
     with CountingServer(hashing_responder(0.04)) as server:
