@@ -2,6 +2,7 @@
 
     python benchmarks/soak.py                    # 50,000 items (100,000 requests), 10 kills
     python benchmarks/soak.py --items 2000 --kills 3   # a quick look
+    python benchmarks/soak.py --journal                # the journal's cost per answer under each fsync policy
 
 The server (``tests/fake_openai.py``, in this process) answers each call at random with one
 of: 429 with ``Retry-After``, 429 without it, 500, 503, a reply slower than the client
@@ -81,14 +82,37 @@ class FaultyServer(CountingServer):
         super()._send(handler, status, payload, headers)
 
 
+def journal_cost(n: int = 20_000) -> None:
+    """Append ``n`` verdict-sized rows under each fsync policy and print the cost per row."""
+    from judgekit.store.journal import Journal
+
+    row = {"run_id": "r" * 22, "trial_id": "t" * 40, "request_key": "k" * 32, "choice": "A", "chosen": "A",
+           "correct": True, "p_a": 0.7, "p_b": 0.3, "raw": "A", "error": None, "input_tokens": 300,
+           "output_tokens": 1, "latency_s": 0.2, "cost_usd": None, "cached": False, "created_at": "2026-12-01T00:00"}
+    with tempfile.TemporaryDirectory() as d:
+        for label, every in (("fsync every line", 0.0), ("fsync every 0.5 s (default)", 0.5),
+                             ("flush to the OS only", float("inf"))):
+            j = Journal(Path(d) / f"{every}.journal", fsync_every_s=every)
+            t = time.perf_counter()
+            for i in range(n):
+                j.append({**row, "trial_id": str(i)})
+            j.sync()
+            j.close()
+            print(f"journal, {label}: {(time.perf_counter() - t) / n * 1e6:.1f} us per answer ({n:,} answers)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--journal", action="store_true", help="only measure the journal's cost per fsync policy")
     ap.add_argument("--items", type=int, default=50_000, help="items; requests = 2 x items (both orders)")
     ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--max-wait", type=float, default=20.0, help="a kill lands up to this many seconds in")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.journal:
+        journal_cost()
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="judgekit-soak-"))
     data = write_fact_items(tmp / "d.jsonl", args.items)
