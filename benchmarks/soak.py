@@ -137,6 +137,7 @@ def main() -> None:
     print(f"final exit status {series.final_rc}; runs {statuses}; wall {wall:.0f} s")
     print(f"HTTP requests sent {series.n_requests:,} = {series.n_requests / distinct:.3f} per distinct request")
     print(f"faults injected {sum(faults.values()):,}: {faults}")
+    print(f"replies written during each killed attempt: {series.answered}")
     print(f"re-asks of answers received before a kill: {series.reasks} (sum {sum(series.reasks)}, "
           f"bound {args.concurrency} per kill = {args.concurrency * len(series.reasks)})")
     print(f"verdicts lost: {distinct - n_verdicts} (verdicts {n_verdicts:,}, errors {n_errors})")
