@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from judgekit.cli import main
+from judgekit.engine.writer import VerdictWriter
 from judgekit.store import db as store_db
 from judgekit.store.db import Store
 from judgekit.store.journal import Journal
@@ -179,8 +180,7 @@ def test_database_deleted_or_replaced_mid_run(tmp_path: Path, data: Path, capsys
         return real(self, rows, timeout_s=timeout_s)
 
     monkeypatch.setattr(Store, "write_verdicts", write)
-    monkeypatch.setitem(__import__("judgekit.engine.writer", fromlist=["x"]).VerdictWriter.__init__.__kwdefaults__,
-                        "flush_every_s", 0.02)
+    monkeypatch.setitem(VerdictWriter.__init__.__kwdefaults__, "flush_every_s", 0.02)
     rc, _, err = _eval(capsys, db, data, "--no-report", "--judge", JUDGE + ",delay=0.002")
     monkeypatch.undo()
     assert rc == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -74,12 +75,15 @@ class Store:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
         self._identity: tuple[int, int] | None = None
+        self._store_id: str | None = None  # a random id in `meta`: a replaced file has another (or none)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as con:
                 con.execute(TABLES)
                 con.execute(VIEWS)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", [uuid.uuid4().hex])
+                self._store_id = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchall()[0][0]
         elif not self.path.exists():
             raise StoreError(f"{self.path}: no such judgekit database")
         self._identity = self._file_identity()
@@ -125,12 +129,23 @@ class Store:
                     continue
                 raise StoreError(f"cannot open {self.path}: {_one_line(exc)}") from None
         try:
+            if self._store_id is not None and not read_only:
+                self._check_store_id(con)
             yield con
         except _STORE_ERRORS as exc:
             # e.g. "No space left on device": one clear line instead of a DuckDB traceback
             raise StoreError(f"cannot {'read' if read_only else 'write'} {self.path}: {_one_line(exc)}") from None
         finally:
             con.close()
+
+    def _check_store_id(self, con: duckdb.DuckDBPyConnection) -> None:
+        try:
+            rows = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchall()
+        except duckdb.Error:
+            rows = []
+        if not rows or rows[0][0] != self._store_id:
+            raise StoreError(f"{self.path} was replaced by another file while judgekit was using it; the answers "
+                             f"received are kept in {self.path}.journal; run the same command again")
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         with self.connect(read_only=True) as con:
