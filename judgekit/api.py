@@ -13,6 +13,7 @@ import pandas as pd
 from judgekit.analysis.icai.run import run_icai
 from judgekit.analysis.profile.report import profile_section_html
 from judgekit.analysis.profile.run import gather_judgments, run_profile
+from judgekit.atomic import report_missing
 from judgekit.card import bias_card
 from judgekit.datasets.loaders import load_items
 from judgekit.debias import judge_pairs as run_judge_pairs
@@ -81,7 +82,8 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
         # the template text is kept with the run, so an old run can be reconstructed after a template edit
         config = {**plan.config, "template_text": {"system": tmpl.system, "user": tmpl.user}}
         store = Store(db)
-        stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress)
+        stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress,
+                        reuse_finished=report_missing(out) if make_report else None)
     finally:
         if owned:
             j.close()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from judgekit.atomic import atomic_write_text
 from judgekit.redact import redact_text
 from judgekit.report import queries as q
 from judgekit.store.db import Store
@@ -153,6 +154,5 @@ def write_card(db: str | Path, run_id: str, out: str | Path | None = None) -> st
     """The card as indented JSON; written to ``out`` when given. Returns the JSON text."""
     text = json.dumps(bias_card(db, run_id), indent=2, ensure_ascii=False, allow_nan=False)
     if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text + "\n", encoding="utf-8")
+        atomic_write_text(out, text + "\n")
     return text

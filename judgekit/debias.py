@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from judgekit.atomic import atomic_write, atomic_write_text
 from judgekit.datasets.loaders import load_items, resolve_path
 from judgekit.engine.runner import execute
 from judgekit.judges.prompt import load_template
@@ -86,12 +87,10 @@ def judge_pairs(data: str, *, judge: str | None = None, mitigations: str | list[
         con.unregister("_d")
     if out:
         path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() in (".parquet", ".pq"):
-            result.to_parquet(path, index=False)
+            atomic_write(path, lambda tmp: result.to_parquet(tmp, index=False))
         else:
-            with path.open("w", encoding="utf-8") as fh:
-                for rec in result.to_dict(orient="records"):
-                    fh.write(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()},
-                                        ensure_ascii=False) + "\n")
+            atomic_write_text(path, "".join(json.dumps({k: (None if isinstance(v, float) and v != v else v)
+                                                        for k, v in rec.items()}, ensure_ascii=False) + "\n"
+                                            for rec in result.to_dict(orient="records")))
     return result

@@ -146,3 +146,35 @@ def test_crash_between_creating_a_run_and_storing_its_trials_resumes_completely(
     assert stats.n_judged == len(trials)
     assert len(store.verdicts_frame(stats.run_id)) == len(trials)  # every verdict joins its trial and item
     assert store.run(stats.run_id)["status"] == "finished"
+
+
+CONCURRENCY = 16
+
+
+@pytest.mark.slow
+def test_kills_while_judging_against_a_server_re_ask_at_most_the_requests_in_flight(tmp_path: Path) -> None:
+    """Answers received are journaled at once: a kill costs at most the replies in flight (<= concurrency).
+
+    The loopback server records every reply it wrote in full; a re-ask is such a reply, written
+    during a killed attempt, whose request a later attempt sent again.
+    """
+    from tests.fake_openai import hashing_responder
+    from tests.reask import CountingServer, kill_series
+
+    data = write_fact_items(tmp_path / "d.jsonl", 1500)
+    with CountingServer(hashing_responder(0.04)) as server:
+        ref = tmp_path / "ref.duckdb"
+        series_ref = kill_series(server, ref, data, kills=0, concurrency=CONCURRENCY, rng=random.Random(0))
+        assert series_ref.final_rc == 0, series_ref.final_stderr
+        reference = _rows(ref, f"SELECT {COLUMNS} FROM verdicts ORDER BY trial_id")
+        assert len(reference) == 3000
+        series = kill_series(server, tmp_path / "k.duckdb", data, kills=4, concurrency=CONCURRENCY,
+                             rng=random.Random(5), max_wait_s=3.0)
+    assert series.final_rc == 0, series.final_stderr
+    assert sum(series.answered) > 0  # the kills landed while answers were arriving
+    assert all(n <= CONCURRENCY for n in series.reasks), series
+    assert sum(series.reasks) <= CONCURRENCY * len(series.reasks)
+    got = _rows(tmp_path / "k.duckdb", f"SELECT {COLUMNS} FROM verdicts ORDER BY trial_id")
+    assert got == reference  # exactly the uninterrupted verdicts
+    runs = _rows(tmp_path / "k.duckdb", "SELECT status FROM runs")
+    assert runs == [("finished",)]

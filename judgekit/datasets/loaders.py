@@ -43,8 +43,19 @@ def parse_mapping(spec: str | dict[str, str] | None) -> dict[str, str]:
             raise DatasetError("--map", None, target, f"unknown item field; fields are {', '.join(_FIELDS)}")
         if not source:
             raise DatasetError("--map", None, target, "empty column name")
+        if target in mapping:
+            raise DatasetError("--map", None, target, f"given twice ({target}={mapping[target]} and "
+                                                      f"{target}={source}); map each field once")
         mapping[target] = source
     return mapping
+
+
+def check_limit(limit: int | None) -> None:
+    """``--limit`` must be a positive whole number of items (None: no limit)."""
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise DatasetError("--limit", None, None, f"must be a positive number of items, got {limit!r}")
 
 
 def resolve_path(data: str) -> str:
@@ -58,7 +69,7 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")  # a BOM is accepted, as in CSV
             except UnicodeDecodeError as exc:
                 raise DatasetError(str(path), lineno, None, f"not valid UTF-8 ({exc.reason})") from None
             if not line.strip():
@@ -131,13 +142,23 @@ def _iter_hf(spec: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield i, dict(rec)
 
 
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be read as a dataset (it is not a regular file)."""
+    if not path.exists():
+        return "file not found"
+    if path.is_dir():
+        return "is a directory, not a data file"
+    return "not a regular file (a device, FIFO or socket); give a JSONL, CSV or Parquet file"
+
+
 def _records(data: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if data.startswith("hf://"):
         return _iter_hf(data, split)
     path = Path(data)
     if not path.is_file():
-        hint = "" if path.suffix or "/" in data else f"; built-in data sets: {', '.join(sorted(BUILTIN))}"
-        raise DatasetError(data, None, None, f"file not found{hint}")
+        builtin = not (path.suffix or "/" in data or path.exists())
+        hint = f"; built-in data sets: {', '.join(sorted(BUILTIN))}" if builtin else ""
+        raise DatasetError(data, None, None, _not_a_file(path) + hint)
     suffix = "".join(path.suffixes[-1:]).lower()
     if suffix == ".json" and _starts_with_bracket(path):
         return _iter_json_array(path)
@@ -154,6 +175,7 @@ def load_items(data: str, *, mapping: str | dict[str, str] | None = None, split:
                limit: int | None = None, kind: str | None = None) -> list[Item]:
     """Load and validate a dataset. Raises :class:`DatasetError` naming file, row and field."""
     data = resolve_path(data)
+    check_limit(limit)
     cols = parse_mapping(mapping)
     label = Path(data).name if not data.startswith("hf://") else data
     stem = Path(data).stem if not data.startswith("hf://") else data.removeprefix("hf://").replace("/", "-")

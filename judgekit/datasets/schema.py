@@ -50,9 +50,17 @@ def normalise_label(value: Any, *, file: str, row: int, field: str = "label") ->
         return None
     if isinstance(value, bool):
         raise DatasetError(file, row, field, f"{value!r} is not a valid label ({ALLOWED_LABELS})")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if not isinstance(value, (str, int, float)):
+        raise DatasetError(file, row, field, f"expected a label, got {_type_name(value)} ({ALLOWED_LABELS})")
     text = str(value).strip().lower()
+    try:  # "1.0" in a CSV means what 1.0 means in JSON
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None and number.is_integer():
+        text = str(int(number))
+    elif number is not None and math.isnan(number):
+        return None
     if text in _UNKNOWN:
         return None
     if text in _LABELS:
@@ -60,16 +68,75 @@ def normalise_label(value: Any, *, file: str, row: int, field: str = "label") ->
     raise DatasetError(file, row, field, f"{str(value)[:40]!r} is not a valid label ({ALLOWED_LABELS})")
 
 
+def _python_scalar(value: Any) -> Any:
+    """numpy scalars (Parquet columns) as the Python values they hold; anything else unchanged."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    return value
+
+
+def _type_name(value: Any) -> str:
+    """How a wrong value reads in a message: JSON's names where there is one."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "binary data"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        return "a list"
+    return type(value).__name__
+
+
 def _text(record: dict[str, Any], field: str, file: str, row: int) -> str:
     value = record.get(field)
     if _is_missing(value):
         raise DatasetError(file, row, field, "missing value")
-    if isinstance(value, (dict, list)):
-        raise DatasetError(file, row, field, f"expected text, got {type(value).__name__}")
-    text = str(value)
-    if not text.strip():
+    if not isinstance(value, str):
+        raise DatasetError(file, row, field, f"expected text, got {_type_name(value)}")
+    if not value.strip():
         raise DatasetError(file, row, field, "empty text")
-    return text
+    return str(value)
+
+
+def _optional_text(record: dict[str, Any], field: str, file: str, row: int) -> str | None:
+    """A string or nothing (missing / empty); anything else is an error."""
+    value = record.get(field)
+    if _is_missing(value) or value == "":
+        return None
+    if not isinstance(value, str):
+        raise DatasetError(file, row, field, f"expected text, got {_type_name(value)}")
+    return str(value)
+
+
+def _item_id(record: dict[str, Any], file: str, row: int, default: str) -> str:
+    """A string or an integer (an integral float from a numeric column counts as one)."""
+    value = record.get("id")
+    if _is_missing(value):
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise DatasetError(file, row, "id", f"expected text or an integer, got {_type_name(value)}")
+    text = str(value).strip()
+    return text or default
+
+
+def _plain(value: Any, file: str, row: int, field: str) -> Any:
+    """A metadata value as JSON would hold it: arrays become lists, binary data is an error."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise DatasetError(file, row, field, "binary data; expected text, a number or a list")
+    if hasattr(value, "tolist") and not isinstance(value, (str, int, float, bool)):
+        value = value.tolist()  # numpy arrays and scalars (Parquet list columns)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, file, row, field) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v, file, row, field) for k, v in value.items()}
+    return str(value)
 
 
 def _check_unicode(record: dict[str, Any], file: str, row: int) -> None:
@@ -89,26 +156,28 @@ def _check_unicode(record: dict[str, Any], file: str, row: int) -> None:
 def make_item(record: dict[str, Any], *, file: str, row: int, default_id: str,
               default_kind: str = "preference", default_source: str | None = None) -> Item:
     """Validate one record (already column-mapped) and build an :class:`Item`."""
+    record = {k: _python_scalar(v) for k, v in record.items()}
     _check_unicode(record, file, row)
     prompt, a, b = (_text(record, f, file, row) for f in REQUIRED)
-    raw_id = record.get("id")
-    item_id = default_id if _is_missing(raw_id) or str(raw_id).strip() == "" else str(raw_id).strip()
-    kind = record.get("kind")
-    kind = default_kind if _is_missing(kind) or str(kind).strip() == "" else str(kind).strip().lower()
+    item_id = _item_id(record, file, row, default_id)
+    kind = _optional_text(record, "kind", file, row)
+    if kind is not None and not kind.strip():
+        raise DatasetError(file, row, "kind", "blank (only spaces); expected fact or preference, or leave it empty")
+    kind = default_kind if kind is None else kind.strip().lower()
     if kind not in KINDS:
         raise DatasetError(file, row, "kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     metadata = record.get("metadata")
     if _is_missing(metadata):
         metadata = {}
+    metadata = _plain(metadata, file, row, "metadata")
     if not isinstance(metadata, dict):
         metadata = {"value": metadata}
     extras = {k: v for k, v in record.items()
               if k not in REQUIRED + OPTIONAL and not _is_missing(v)}
     if extras:
-        metadata = {**metadata, **{k: v if isinstance(v, (str, int, float, bool)) else str(v)
-                                   for k, v in extras.items()}}
-    category = record.get("category")
-    source = record.get("source")
+        metadata = {**metadata, **{k: _plain(v, file, row, k) for k, v in extras.items()}}
+    category = _optional_text(record, "category", file, row)
+    source = _optional_text(record, "source", file, row)
     return Item(
         id=item_id,
         prompt=prompt,
@@ -116,7 +185,7 @@ def make_item(record: dict[str, Any], *, file: str, row: int, default_id: str,
         response_b=b,
         label=normalise_label(record.get("label"), file=file, row=row),  # type: ignore[arg-type]
         kind=kind,  # type: ignore[arg-type]
-        category=None if _is_missing(category) or category == "" else str(category),
-        source=default_source if _is_missing(source) or source == "" else str(source),
+        category=category,
+        source=default_source if source is None else source,
         metadata=metadata,
     )

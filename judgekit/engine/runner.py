@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from judgekit.engine.progress import Progress
 from judgekit.engine.writer import VerdictWriter
 from judgekit.judges.base import Judge
 from judgekit.judges.prompt import PromptTemplate, build_request
-from judgekit.store.db import Store, now
+from judgekit.store.db import Store, StoreError, now
 from judgekit.store.journal import Journal
 from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial, original_verdict
 
@@ -109,8 +110,13 @@ def _nan_to_none(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[Trial], spec: RunSpec,
-            template: PromptTemplate, *, config: dict[str, Any], progress: bool | str | None = True) -> RunStats:
-    """Judge every trial, resuming an unfinished run with the same spec, and return counts."""
+            template: PromptTemplate, *, config: dict[str, Any], progress: bool | str | None = True,
+            reuse_finished: Callable[[str], bool] | None = None) -> RunStats:
+    """Judge every trial, resuming an unfinished run with the same spec, and return counts.
+
+    ``reuse_finished(run_id)`` True reopens a finished run with the same spec instead of starting a new
+    one (its report is missing, say); nothing is asked again.
+    """
     started = datetime.now()
     identity = judge.identity()
     requests: list[JudgeRequest] = [build_request(template, identity, t, sample_index=t.repeat) for t in trials]
@@ -120,13 +126,22 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
 
     with WriterLock(store.path):
         journal = Journal(str(store.path) + ".journal")
+        store.mark_interrupted()  # this process holds the writer lock: a run still 'running' lost its process
         leftover = journal.replay()
+        known = store.known_runs({r["run_id"] for r in leftover})
+        # answers of a run that is no longer in the file (it was deleted or replaced) are reused by request key
+        orphans = {r["request_key"]: r for r in leftover if r["run_id"] not in known and r.get("choice") != "error"}
+        leftover = [r for r in leftover if r["run_id"] in known]
         if leftover:
             log.info("writing %d verdicts recovered from an interrupted run", len(leftover))
             store.write_verdicts(leftover)
+        if not orphans:
             journal.clear()
 
         run_id = store.find_resumable(fingerprint)
+        if run_id is None and reuse_finished is not None:
+            last = store.latest_finished(fingerprint)
+            run_id = last if last is not None and reuse_finished(last) else None
         resumed = run_id is not None
         if run_id is None:
             run_id = f"{started:%Y%m%d-%H%M%S}-{fingerprint[:6]}{uuid.uuid4().hex[:4]}"
@@ -134,18 +149,21 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                               "config": {**config, "decoding": judge.decoding, "judge_identity": identity},
                               "versions": package_versions(), "seed": spec.seed, "fingerprint": fingerprint,
                               "n_trials": len(trials)})
-            store.insert_frame("items", _items_frame(run_id, items))
-            store.insert_frame("trials", _trials_frame(run_id, trials, keys))
         else:
             store.set_status(run_id, "running")
             log.info("resuming run %s", run_id)
-            # A run killed right after its row was created may lack its items or trials: write them again.
+        try:
+            # A new run, or one killed right after its row was created, lacks its items or trials: write them.
             have = store.query("SELECT (SELECT count(*) FROM items WHERE run_id = ?), "
                                "(SELECT count(*) FROM trials WHERE run_id = ?)", [run_id, run_id]).iloc[0]
             if int(have.iloc[0]) < len(items):
                 store.insert_frame("items", _items_frame(run_id, items))
             if int(have.iloc[1]) < len(trials):
                 store.insert_frame("trials", _trials_frame(run_id, trials, keys))
+        except BaseException as exc:  # a full disk, say: the run is not left 'running'
+            with contextlib.suppress(StoreError):
+                store.set_status(run_id, "failed", message=str(exc)[:500] or type(exc).__name__)
+            raise
 
         done = store.finished_trials(run_id)
         pending = [(t, r) for t, r in zip(trials, requests, strict=True) if t.trial_id not in done]
@@ -157,9 +175,12 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
             # 1. cache: identical requests answered before (by any run) cost nothing.
             cached = store.cached_outputs(sorted({r.key for _, r in pending}))
             hits = {row["request_key"]: _nan_to_none(row) for row in cached.to_dict(orient="records")}
+            hits.update({k: v for k, v in orphans.items() if k not in hits})
             cached_rows = [_verdict_row(run_id, t, r.key, labels.get(t.item_id), hits[r.key], cached=True)
                            for t, r in pending if r.key in hits]
             store.write_verdicts(cached_rows)
+            if orphans:
+                journal.clear()
             n_cached = len(cached_rows)
             bar.update(n_cached)
 

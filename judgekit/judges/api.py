@@ -102,8 +102,9 @@ def stream_results(start: Callable[[queue.Queue[tuple[str, Any]]], Coroutine[Any
                    ) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
     """Run ``start(results)`` on the shared loop and yield each result as its worker puts it.
 
-    Workers put ``("result", (request, output))``, ``("auth", message)`` on a rejected key (raised
-    as :class:`JudgeError` after the results already in), ``("crash", error)`` and ``("done", None)``.
+    Workers hand each ``(request, output)`` over with :func:`hand_over`; they put ``("auth", message)`` on a
+    rejected key (raised as :class:`JudgeError` after the results already in), ``("crash", error)`` and
+    ``("done", None)``.
     Stopping early (the caller breaks, or an error is raised) cancels the work still in flight.
     """
     results: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -113,7 +114,10 @@ def stream_results(start: Callable[[queue.Queue[tuple[str, Any]]], Coroutine[Any
         while True:
             kind, payload = results.get()
             if kind == "result":
-                yield payload
+                req, out, taken = payload
+                yield req, out
+                # the caller asked for the next result: it has handled (journaled) this one
+                taken.get_loop().call_soon_threadsafe(lambda f=taken: f.done() or f.set_result(None))
             elif kind == "auth":
                 auth_error = payload
             elif kind == "crash":
@@ -125,6 +129,17 @@ def stream_results(start: Callable[[queue.Queue[tuple[str, Any]]], Coroutine[Any
     finally:
         if not future.done():
             future.cancel()
+
+
+async def hand_over(results: queue.Queue[tuple[str, Any]], req: JudgeRequest, out: JudgeOutput) -> None:
+    """Give a result to the caller's thread and wait until it has handled it (written it to its journal).
+
+    A worker sends its next request only then, so answers received but not yet journaled are never
+    more than the workers (the concurrency), however far behind the caller is.
+    """
+    taken = asyncio.get_running_loop().create_future()
+    results.put(("result", (req, out, taken)))
+    await taken
 
 
 class _AuthFailed(Exception):
@@ -224,7 +239,7 @@ class LiteLLMJudge(Judge):
         async def worker() -> None:
             for req in pending:  # shared iterator: each request goes to exactly one worker
                 out = await self._one(req, limiter)
-                results.put(("result", (req, out)))
+                await hand_over(results, req, out)
 
         try:
             async with asyncio.TaskGroup() as tg:

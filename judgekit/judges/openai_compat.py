@@ -41,6 +41,7 @@ from judgekit.judges.api import (
     _event_loop,
     _litellm,
     _load_dotenv,
+    hand_over,
     is_local_url,
     stream_results,
 )
@@ -262,7 +263,7 @@ class OpenAICompatJudge(Judge):
         async def worker() -> None:
             for req in pending:
                 out = await self._one(session, limiter, req, prices)
-                results.put(("result", (req, out)))
+                await hand_over(results, req, out)
 
         try:
             async with asyncio.TaskGroup() as tg:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from judgekit.datasets.loaders import load_items, resolve_path
+from judgekit.datasets.loaders import check_limit, load_items, resolve_path
 from judgekit.datasets.schema import DatasetError
 from judgekit.engine.runner import RunSpec
 from judgekit.mitigations import apply_mitigation, compose, parse_mitigations
@@ -65,6 +65,7 @@ def load_suite_items(spec: SuiteSpec, *, data: str | None = None, mapping: str |
     ``limit`` takes a seeded sample of that many items from each dataset; without it the
     suite's ``sample_per_dataset`` applies to its built-in sets.
     """
+    check_limit(limit)
     sources = [data] if data else list(spec.data)
     n = limit if limit is not None else (None if data else spec.default("sample_per_dataset"))
     items: list[Item] = []

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from judgekit.atomic import atomic_write_text
 from judgekit.redact import redact_text
 from judgekit.report import charts, sections
 from judgekit.report import queries as q
@@ -200,8 +201,7 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
         max_chars=sections.MAX_CHARS, plotly_js=_plotly(), generated=_now(), fmt_pct=sections.summary_pct,
         fmt_shift=sections.interval_text)
     out = Path(out_dir) / f"{run_id}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    atomic_write_text(out, html)
     return out
 
 
@@ -233,6 +233,5 @@ def build_comparison(db: str | Path, run_ids: Sequence[str], out_path: str | Pat
         agreement=c.agreement.to_dict("records"), profile=c.profile.to_dict("records"), n_boot=n_boot,
         plotly_js=_plotly(), generated=_now())
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    atomic_write_text(out, html)
     return out

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from judgekit.atomic import atomic_write_text
 from judgekit.report.figures import _num, _text, build_figures, format_p, is_rate, p_phrase
 from judgekit.types import original_p_a
 
@@ -332,6 +333,5 @@ def render_report(run: dict, metrics: pd.DataFrame, verdicts: pd.DataFrame, out_
         generated=datetime.now().astimezone().isoformat(sep=" ", timespec="seconds"),
     )
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(html, encoding="utf-8")
+    atomic_write_text(out_path, html)
     return out_path

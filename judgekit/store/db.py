@@ -12,7 +12,9 @@ writes them at the next flush.
 from __future__ import annotations
 
 import json
+import os
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +33,20 @@ class StoreError(RuntimeError):
 
 class StoreLocked(StoreError):
     """Another process holds the DuckDB file."""
+
+
+_STORE_ERRORS = (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.FatalException, duckdb.PermissionException,
+                 duckdb.TransactionException, duckdb.CatalogException)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -59,14 +75,38 @@ class Store:
     def __init__(self, path: str | Path, *, create: bool = True, lock_timeout_s: float = 30.0):
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        self._identity: tuple[int, int] | None = None
+        self._store_id: str | None = None  # a random id in `meta`: a replaced file has another (or none)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as con:
                 con.execute(TABLES)
                 con.execute(VIEWS)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", [uuid.uuid4().hex])
+                self._store_id = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchall()[0][0]
         elif not self.path.exists():
             raise StoreError(f"{self.path}: no such judgekit database")
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _check_same_file(self) -> None:
+        """The file opened at start must still be there: never recreate a deleted or replaced database."""
+        if self._identity is None:
+            return
+        now_id = self._file_identity()
+        if now_id is None:
+            raise StoreError(f"{self.path} was deleted while judgekit was using it; the answers received are "
+                             f"kept in {self.path}.journal; run the same command again")
+        if now_id != self._identity:
+            raise StoreError(f"{self.path} was replaced by another file while judgekit was using it; the answers "
+                             f"received are kept in {self.path}.journal; run the same command again")
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager
@@ -75,6 +115,7 @@ class Store:
         """Open a short-lived connection, retrying while another process holds the file."""
         deadline = time.monotonic() + (self.lock_timeout_s if timeout_s is None else timeout_s)
         delay = 0.05
+        self._check_same_file()
         while True:
             try:
                 con = duckdb.connect(str(self.path), read_only=read_only)
@@ -89,13 +130,23 @@ class Store:
                     continue
                 raise StoreError(f"cannot open {self.path}: {_one_line(exc)}") from None
         try:
+            if self._store_id is not None and not read_only:
+                self._check_store_id(con)
             yield con
-        except (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.FatalException,
-                duckdb.PermissionException) as exc:
+        except _STORE_ERRORS as exc:
             # e.g. "No space left on device": one clear line instead of a DuckDB traceback
             raise StoreError(f"cannot {'read' if read_only else 'write'} {self.path}: {_one_line(exc)}") from None
         finally:
             con.close()
+
+    def _check_store_id(self, con: duckdb.DuckDBPyConnection) -> None:
+        try:
+            rows = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchall()
+        except duckdb.Error:
+            rows = []
+        if not rows or rows[0][0] != self._store_id:
+            raise StoreError(f"{self.path} was replaced by another file while judgekit was using it; the answers "
+                             f"received are kept in {self.path}.journal; run the same command again")
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         with self.connect(read_only=True) as con:
@@ -115,6 +166,36 @@ class Store:
                               "ORDER BY started_at DESC LIMIT 1", [fingerprint]).fetchone()
         return row[0] if row else None
 
+    def latest_finished(self, fingerprint: str) -> str | None:
+        """The newest finished run with this fingerprint."""
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT run_id FROM runs WHERE fingerprint = ? AND status = 'finished' "
+                              "ORDER BY started_at DESC LIMIT 1", [fingerprint]).fetchone()
+        return row[0] if row else None
+
+    def known_runs(self, run_ids: set[str]) -> set[str]:
+        """Those of ``run_ids`` that have a row in ``runs``."""
+        if not run_ids:
+            return set()
+        with self.connect(read_only=True) as con:
+            con.register("_ids", pd.DataFrame({"run_id": sorted(run_ids)}))
+            return {r for (r,) in con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT run_id FROM _ids)"
+                                              ).fetchall()}
+
+    def writer_alive(self) -> bool:
+        """Whether the process named in the writer lock (``DB.lock``) is still alive."""
+        try:
+            pid = int(Path(str(self.path) + ".lock").read_text().strip() or 0)
+        except (OSError, ValueError):
+            return False
+        return pid > 0 and _pid_alive(pid)
+
+    def mark_interrupted(self) -> None:
+        """Runs left 'running' by a process that died become 'interrupted' (call while holding the writer lock)."""
+        with self.connect() as con:
+            con.execute("UPDATE runs SET status = 'interrupted', message = 'the process writing it stopped "
+                        "(killed or crashed); run the same command again to resume' WHERE status = 'running'")
+
     def set_status(self, run_id: str, status: str, message: str | None = None) -> None:
         finished = now() if status == "finished" else None
         with self.connect(timeout_s=max(self.lock_timeout_s, 120)) as con:
@@ -131,7 +212,11 @@ class Store:
         return rec
 
     def runs(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM run_summary ORDER BY started_at")
+        """Every run; one shown 'running' whose writing process is gone is shown 'interrupted'."""
+        df = self.query("SELECT * FROM run_summary ORDER BY started_at")
+        if "status" in df.columns and (df["status"] == "running").any() and not self.writer_alive():
+            df.loc[df["status"] == "running", "status"] = "interrupted"
+        return df
 
     # -- items and trials ---------------------------------------------------------------------
     def insert_frame(self, table: str, df: pd.DataFrame) -> None:
