@@ -38,7 +38,7 @@ def test_eval_prints_one_headline_row_per_probe_and_one_row_per_mitigation_and_b
     assert lines[i + 1].split()[:4] == ["probe", "headline", "estimate", "95%"]
     position, bandwagon = lines[i + 2].split(), lines[i + 3].split()
     assert position[:2] == ["position", "first_position_rate"] and position[-1] == "16"  # 16 items
-    assert bandwagon[:2] == ["bandwagon", "bias_effect"] and bandwagon[-1] == "16"
+    assert bandwagon[:2] == ["bandwagon", "cue_net_effect"] and bandwagon[-1] == "16"
     j = lines.index("per mitigation and bias:")
     assert [ln.split()[:2] for ln in lines[j + 2:j + 4]] == [["position", "swap"], ["bandwagon", "swap"]]
     assert "%" in lines[j + 2] and "pp" in lines[j + 2]
