@@ -118,6 +118,40 @@ def test_comparison_renders_offline(reports, tmp_path):
     _check(attrs, seen, dom, len(re.findall(r'class="plotly-graph-div"', cmp.read_text(encoding="utf-8"))))
 
 
+#: a payload with no "/" so that it can be a file name (the dataset name shown on the comparison page)
+NAME_PAYLOAD = "<img src=x onerror=window.__pwned=3>"
+
+
+@pytest.fixture(scope="module")
+def position_comparison(tmp_path_factory):
+    """Position-only runs (the commonest comparison) on a dataset whose name is a payload; one run has fewer items."""
+    from tests.test_compare import _items
+
+    tmp = tmp_path_factory.mktemp("browser_pos")
+    db = tmp / "p.duckdb"
+    full, small = _items(tmp / f"{NAME_PAYLOAD}.jsonl"), _items(tmp / f"{NAME_PAYLOAD}-30.jsonl", 30)
+    ids = [api.evaluate("bias", judge=j, data=str(d), db=db, make_report=False, progress=False,
+                        probes=["position"]).run_id
+           for j, d in (("scripted/first=0.6", full), ("scripted/gold", full), ("scripted/first=0.2", small))]
+    return build_comparison(db, ids, tmp / "cmp.html", n_boot=200)
+
+
+def test_position_comparison_renders_with_legend_n_and_payloads_as_text(position_comparison, tmp_path):
+    page = position_comparison.read_text(encoding="utf-8")
+    attrs, seen, dom = _load(position_comparison, tmp_path)
+    _check(attrs, seen, dom, len(re.findall(r'class="plotly-graph-div"', page)))
+    assert "&lt;img src=x onerror=window.__pwned=3&gt;" in dom  # the dataset name, shown as text
+    start = dom.index('id="jk-fig-judges-profile"')
+    profile = dom[start:dom.index('class="how"', start)]
+    assert 'class="legend"' in profile and profile.count('class="traces"') >= 1  # drawn, with a legend
+    for judge in ("scripted/first=0.6", "scripted/gold", "scripted/first=0.2"):
+        assert judge in profile  # legend entries
+    assert re.search(r">n=\d+<", profile)  # the n beside each interval is drawn
+    assert "position: first-position rate − 50%" in profile
+    assert 'id="warnings"' in dom and "items are common to every run" in dom
+    assert "has the lowest position bias" in dom
+
+
 def test_probe_detects_a_running_payload(tmp_path):
     """The harness itself can fail: an unescaped payload and an error are seen."""
     bad = tmp_path / "bad.html"

@@ -21,8 +21,8 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from judgekit.report import charts, sections
-from judgekit.report.caveats import POINTWISE_BACKENDS, caveat, frame_caveats, is_pointwise
 from judgekit.report import queries as q
+from judgekit.report.caveats import POINTWISE_BACKENDS, caveat_list, frame_caveats, grouped, is_pointwise, names
 from judgekit.report.figures import _text, accuracy_by_order_figure, forest_figure
 from judgekit.report.html import TEMPLATE_DIR, flipped_examples, headline, metric_groups
 from judgekit.store.db import Store
@@ -235,9 +235,13 @@ def _rank_figure(c: Any) -> Any:
 
 def _profile_records(c: Any) -> list[dict[str, Any]]:
     pointwise = {lab: b in POINTWISE_BACKENDS for lab, b in zip(c.runs["label"], c.runs["backend"], strict=True)}
-    return [{**r, "caveat": caveat(r["metric"], r["estimate"], r["ci_low"], r["ci_high"], r["n"], "",
-                                   pointwise=pointwise.get(r["judge"], False))}
-            for r in c.profile.to_dict("records")]
+    out = []
+    for r in c.profile.to_dict("records"):
+        args = (r["metric"], r["estimate"], r["ci_low"], r["ci_high"], r["n"], "")
+        items = caveat_list(*args, pointwise=pointwise.get(r["judge"], False))
+        out.append({**r, "caveats": items, "caveat": " ".join(items),
+                    "caveat_short": names(items)})
+    return out
 
 
 def build_comparison(db: str | Path, run_ids: Sequence[str], out_path: str | Path, *, n_boot: int = 2000,
@@ -253,11 +257,16 @@ def build_comparison(db: str | Path, run_ids: Sequence[str], out_path: str | Pat
     c = comparison if comparison is not None else compare_runs(db, list(run_ids), n_boot=n_boot, seed=seed)
     cards = [bias_card(db, r) for r in c.runs["run_id"]]
     profile = _profile_records(c)
-    ranking = [{**r, "caveat": caveat(r["criterion"], r["estimate"], r["ci_low"], r["ci_high"], r["n"])}
-               for r in c.ranking.to_dict("records")]
+    ranking = []
+    for r in c.ranking.to_dict("records"):
+        items = caveat_list(r["criterion"], r["estimate"], r["ci_low"], r["ci_high"], r["n"])
+        ranking.append({**r, "caveats": items, "caveat": " ".join(items),
+                        "caveat_short": names(items)})
     html = _env().get_template("compare.html.j2").render(
         comparison=c, runs=c.runs.to_dict("records"), cards=cards, headline=compare_headline(c),
-        caveats=[f"{r['judge']} · {r['probe']} · {r['metric']}: {r['caveat']}" for r in profile if r["caveat"]],
+        caveats=grouped([(f"{r['judge']} · {r['metric']}", r["estimate"], r["caveats"]) for r in profile]
+                        + [(f"{r['judge']} · ranking {r['criterion']}", r["estimate"], r["caveats"])
+                           for r in ranking]),
         profile_fig=_fig(charts.judges_profile_figure(c.profile)), rank_fig=_fig(_rank_figure(c)),
         agreement_fig=_fig(charts.agreement_figure(c.agreement)),
         ranking=ranking, tests=c.tests.sort_values(["criterion", "p_value"]).to_dict("records"),

@@ -39,6 +39,17 @@ def is_pointwise(config: dict[str, Any] | None) -> bool:
 def caveat(metric: Any, estimate: Any, ci_low: Any, ci_high: Any, n: Any, note: Any = "", *,
            pointwise: bool = False) -> str:
     """The caveats of one metric row in words ("" when there is none)."""
+    return " ".join(caveat_list(metric, estimate, ci_low, ci_high, n, note, pointwise=pointwise))
+
+
+def names(items: list[str]) -> str:
+    """The caveats' names only ("Degenerate interval; Only n = 4"), for a table cell."""
+    return "; ".join(x.split(":", 1)[0] for x in items)
+
+
+def caveat_list(metric: Any, estimate: Any, ci_low: Any, ci_high: Any, n: Any, note: Any = "", *,
+                pointwise: bool = False) -> list[str]:
+    """Each caveat of one metric row, a name then a colon then the explanation."""
     metric, note = _text(metric), _text(note).lower()
     est, lo, hi, units = _num(estimate), _num(ci_low), _num(ci_high), _num(n)
     out = []
@@ -57,20 +68,51 @@ def caveat(metric: Any, estimate: Any, ci_low: Any, ci_high: Any, n: Any, note: 
                    "uncertainty; it does not make the estimate exact.")
     if math.isfinite(est) and math.isfinite(units) and 0 < units < FEW_UNITS and not metric.endswith("_count"):
         out.append(f"Only n = {int(units)}: the interval rests on few units and is approximate.")
-    return " ".join(out)
+    return out
+
+
+#: caveat name -> what it means, for the grouped list under a page's headline
+MEANING = {
+    "By construction": "a reward model scores each response on its own, so the order of the pair cannot change "
+                       "its choice; these position metrics take a fixed value whatever the model and measure "
+                       "nothing about it",
+    "Not identified": "the data are (quasi-)separated (an arm always or never picks the target), so the "
+                      "coefficient and its interval are not usable estimates",
+    "Degenerate interval": "every resample gives the same value (each unit contributes the same value, for example "
+                           "a judge that always answers the same letter), so the interval shows no uncertainty; it "
+                           "does not make the estimate exact",
+    "Only n": "the interval rests on fewer than 10 units and is approximate",
+}
+
+
+def grouped(entries: list[tuple[str, Any, list[str]]]) -> list[str]:
+    """One line per kind of caveat: ``Name (meaning): where (estimate), where (estimate), ...``.
+
+    ``entries`` are ``(where, estimate, caveat_list(...))`` triples, in page order.
+    """
+    groups: dict[str, list[str]] = {}
+    for where, est, items in entries:
+        for text in items:
+            name = text.split(":", 1)[0]
+            key = "Only n" if name.startswith("Only n") else name
+            value = _num(est)
+            detail = name.removeprefix("Only ") if key == "Only n" else (f"{value:.3f}" if math.isfinite(value)
+                                                                          else "no estimate")
+            groups.setdefault(key, []).append(f"{where} ({detail})")
+    return [f"{name} ({MEANING.get(name, '')}): {', '.join(places)}" for name, places in groups.items()]
 
 
 def frame_caveats(metrics: pd.DataFrame, *, pointwise: bool = False) -> list[str]:
-    """``probe · metric [subset]: caveat`` for every row of ``metrics`` that has one, in table order."""
-    out: list[str] = []
+    """The caveats of every row of ``metrics``, grouped by kind (see :func:`grouped`)."""
+    entries: list[tuple[str, Any, list[str]]] = []
     if metrics.empty:
-        return out
+        return []
     for rec in metrics.to_dict("records"):
-        text = caveat(rec.get("metric"), rec.get("estimate"), rec.get("ci_low"), rec.get("ci_high"), rec.get("n"),
-                      rec.get("note"), pointwise=pointwise)
-        if text:
+        items = caveat_list(rec.get("metric"), rec.get("estimate"), rec.get("ci_low"), rec.get("ci_high"),
+                            rec.get("n"), rec.get("note"), pointwise=pointwise)
+        if items:
             subset = _text(rec.get("subset"))
             where = f"{_text(rec.get('probe'))} · {_text(rec.get('metric'))}"
-            out.append(f"{where}{f' [{subset}]' if subset and subset != 'all' else ''}: {text}")
-    return out
-
+            entries.append((f"{where}{f' [{subset}]' if subset and subset != 'all' else ''}", rec.get("estimate"),
+                            items))
+    return grouped(entries)

@@ -204,7 +204,7 @@ def judges_profile_figure(profile: pd.DataFrame) -> FigureBlock:
                 x=est, y=y, mode="markers+text", name=_text(judge), legendgroup=_text(judge),
                 showlegend=col == 1 or not (pts[pts["panel"] == panels[0]]["judge"] == judge).any(),
                 marker={"size": 9, "color": _COLORS[j % len(_COLORS)]}, text=[n_text(v) for v in sub["n"]],
-                textposition="middle right", textfont={"size": 10, "color": "#555"},
+                textposition="top center", textfont={"size": 10, "color": "#555"},
                 **_err(est, [_num(v) for v in sub["ci_low"]], [_num(v) for v in sub["ci_high"]]),
                 customdata=[[_text(r.label), _num(r.ci_low), _num(r.ci_high), _text(r.n)] for r in sub.itertuples()],
                 hovertemplate="%{fullData.name}<br>%{customdata[0]}<br>%{x:.3f} (95% CI %{customdata[1]:.3f} to "
