@@ -88,3 +88,19 @@ def test_every_chart_interval_carries_its_n(always_first):
             if errs:
                 assert len(tr["text"]) == len(tr.get("x") or []) and all(re.fullmatch(r"n=[\d,]+", t)
                                                                          for t in tr["text"]), (fig_id, tr["name"])
+
+
+def test_mitigation_table_and_chart_carry_n_and_name_degenerate_intervals(tmp_path):
+    from judgekit.report.mitigation import mitigation_section_html
+
+    db = tmp_path / "m.duckdb"
+    rid = api.evaluate("bias", judge="scripted/first=0.4", data=str(_items(tmp_path / "d.jsonl", 30)), db=db,
+                       probes=["position"], mitigations="swap,calibrate", make_report=False, progress=False).run_id
+    m = api.metrics(rid, db=db)
+    html = mitigation_section_html(m)
+    row = re.search(r"<tr><td>position</td><td>calibrate</td>(.*?)</tr>", html).group(1)
+    n = int(m[(m.metric == "mitigation_bias_change") & (m.subset == "mitigation:calibrate")].n.iloc[0])
+    assert f"<td class='num'>{n}</td>" in row
+    # the scripted judge gives no probabilities: calibrate changes nothing, in every resample
+    assert "bias change: degenerate interval" in row
+    assert f'"position (n={n})"' in html  # the chart's label carries n
