@@ -56,7 +56,7 @@ def test_always_first_judge_accuracy_flagged_in_the_report(always_first):
     assert acc.estimate == acc.ci_low == acc.ci_high == 0.5  # one right answer per item, in every resample
     rows = [r for g in metric_groups(m) for r in g["rows"]]
     row = next(r for r in rows if r["metric"] == "accuracy" and r["subset"] == "all" and r["n"] == "80")
-    assert "Degenerate interval" in row["note"]
+    assert row["caveat"] == "Degenerate interval"
     html = build_report(db, rid, tmp / "out").read_text(encoding="utf-8")
     box = re.search(r'<div class="caveats" id="caveats">(.*?)</div>', html).group(1)
     lines = frame_caveats(m)
