@@ -201,7 +201,7 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
     """Compare two or more runs on their common items; see the module docstring for every statistic."""
     run_ids = list(dict.fromkeys(run_ids))
     if len(run_ids) < 2:
-        raise ValueError("a comparison needs at least two run ids")
+        raise ValueError("a comparison needs at least two run ids (give them, or --last N for the newest N runs)")
     data = load_inputs(db, run_ids)
     runs, per, notes = data["runs"], data["per"], []
     runs["label"] = _labels(runs)

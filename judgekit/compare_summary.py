@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from judgekit.compare import Comparison
+from judgekit.report.caveats import caveat_list, names
 from judgekit.store.db import Store
 
 #: criterion -> what it measures, in the order the headline picks one
@@ -68,6 +69,12 @@ def _test_row(c: Comparison, name: str, a: str, b: str) -> tuple[pd.Series | Non
     return None, 1.0
 
 
+def _stated(name: str, row: pd.Series) -> str:
+    """A ranking row's estimate with its interval, and its caveats named (e.g. a degenerate interval)."""
+    flag = names(caveat_list(name, row["estimate"], row["ci_low"], row["ci_high"], row["n"])).lower()
+    return interval(row["estimate"], row["ci_low"], row["ci_high"]) + (f" ({flag})" if flag else "")
+
+
 def headline(c: Comparison) -> str:
     """One sentence with the result: the best judge on the headline criterion against the runner-up.
 
@@ -81,8 +88,7 @@ def headline(c: Comparison) -> str:
     best, second = rows.iloc[0], rows.iloc[1]
     word = "lowest" if name in LOWER_IS_BETTER else "highest"
     text = (f"On {c.n_items} common items, {best['judge']} has the {word} {HEADLINE_ORDER[name]}: "
-            f"{interval(best['estimate'], best['ci_low'], best['ci_high'])}, against "
-            f"{interval(second['estimate'], second['ci_low'], second['ci_high'])} for {second['judge']}")
+            f"{_stated(name, best)}, against {_stated(name, second)} for {second['judge']}")
     test, sign = _test_row(c, name, str(best["judge"]), str(second["judge"]))
     if test is not None:
         d, lo, hi = (sign * _num(test[k]) for k in ("difference", "ci_low", "ci_high"))
@@ -104,12 +110,14 @@ def summary_text(c: Comparison, path: str | Path | None = None) -> str:
     lines += [f"note: {n}" for n in c.notes]
     if len(c.ranking):
         width = max(len(str(j)) for j in c.ranking["judge"])
-        lines.append(f"{'criterion':<24} {'judge':<{width}}  estimate [95% CI]           rank (95%)   P(best)")
+        lines.append(f"{'criterion':<22} {'judge':<{width}}  estimate [95% CI]         {'n':>6}  rank (95%)  "
+                     "P(best)  caveat")
         for r in c.ranking.itertuples():
             lo, hi = _num(r.rank_low), _num(r.rank_high)
             ranks = f"{r.rank} ({lo:.0f}-{hi:.0f})" if not (math.isnan(lo) or math.isnan(hi)) else f"{r.rank}"
-            lines.append(f"{r.criterion:<24} {r.judge!s:<{width}}  {interval(r.estimate, r.ci_low, r.ci_high):<27}"
-                         f" {ranks:<12} {_num(r.p_best):.0%}")
+            flag = names(caveat_list(r.criterion, r.estimate, r.ci_low, r.ci_high, r.n)).lower()
+            lines.append(f"{r.criterion:<22} {r.judge!s:<{width}}  {interval(r.estimate, r.ci_low, r.ci_high):<25}"
+                         f" {int(r.n):>6}  {ranks:<11} {_num(r.p_best):>7.0%}  {flag}".rstrip())
     sig = c.tests[c.tests["p_holm"] < 0.05] if len(c.tests) else c.tests
     lines.append(f"paired tests: {len(sig)} of {len(c.tests)} differ at Holm-adjusted p < 0.05")
     if path is not None:
