@@ -79,8 +79,9 @@ def mitigation_section_html(metrics: pd.DataFrame) -> str | None:
     table = ("<table class='sortable'><thead><tr><th>bias</th><th>mitigation</th>"
              "<th>change in the size of the bias, |with| − |without| (95% CI; lower is better)</th>"
              "<th>overshoot: bias left in the opposite direction (95% CI; above 0 = overshot)</th>"
-             "<th>change in gold accuracy</th><th>n (bias rows)</th><th>n (accuracy)</th><th>tie rate</th><th>extra tokens / verdict</th>"
-             "<th>extra cost / verdict (USD)</th><th>caveat</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+             "<th>change in gold accuracy</th><th>n (bias rows)</th><th>n (accuracy)</th><th>tie rate</th>"
+             "<th>extra tokens / verdict</th><th>extra cost / verdict (USD)</th><th>caveat</th></tr></thead><tbody>"
+             + "".join(rows) + "</tbody></table>")
     fig = go.Figure()
     for i, (mit, sub) in enumerate(t.groupby("mitigation")):
         est = [float(x) for x in sub["mitigation_bias_change:estimate"]]
