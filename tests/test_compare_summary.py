@@ -14,7 +14,7 @@ from judgekit.compare import compare_runs, differences
 from judgekit.compare_summary import headline, interval, page_name, summary_text
 from judgekit.report.build import build_comparison
 from judgekit.report.charts import judges_profile_figure
-from tests.test_compare import _items
+from tests.test_compare import _items, three_runs  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +132,21 @@ def test_cli_compare_last_needs_enough_runs(position_runs, tmp_path, capsys):
     db, _, _ = position_runs
     assert main(["compare", "--last", "9", "--db", str(db), "--out", str(tmp_path)]) != 0
     assert "--last 9 needs 9" in capsys.readouterr().err
+
+
+def test_cue_probe_runs_headline_on_mean_bias_effect(three_runs):  # noqa: F811
+    db, ids = three_runs
+    c = compare_runs(db, ids, n_boot=2000)  # Holm over 14 tests needs the bootstrap p's resolution
+    text = headline(c)
+    m = c.ranking[c.ranking.criterion == "mean_abs_bias_effect"].set_index("judge")
+    assert text.startswith("On 40 common items, scripted/first=0.0 has the lowest mean |bias_effect| over the "
+                           "common cue probes: ")
+    row = m.loc["scripted/first=0.0"]
+    assert interval(row.estimate, row.ci_low, row.ci_high) in text
+    assert "a difference these data support" in text  # the runner-up follows the bandwagon cue (planted 0.6)
+
+
+def test_compare_without_runs_says_how_to_name_them(position_runs, tmp_path, capsys):
+    db, _, _ = position_runs
+    assert main(["compare", "--db", str(db), "--out", str(tmp_path)]) != 0
+    assert "--last N" in capsys.readouterr().err
