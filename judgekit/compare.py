@@ -12,7 +12,8 @@ the ranking, the tests and the agreement, so every comparison is paired.
   (one draw shared by all judges, so the judges stay paired) and the judges ranked in
   every replicate. Rank 1 is the least biased (the most consistent, the most accurate).
   Reported: the rank of the point estimates, the 2.5-97.5% percentile interval of the
-  bootstrap ranks and P(rank 1). Ties in a replicate get the lowest rank they share.
+  bootstrap ranks, P(rank 1) and n (the units of the estimate: cue pairs, decisive verdicts,
+  items in both orders, verdicts). Ties in a replicate get the lowest rank they share.
 * **Paired tests**, for each pair of judges and criterion:
 
   - ``bias_effect:<probe>``, ``mean_abs_bias_effect`` and ``position_bias``: difference of the statistic,

@@ -78,6 +78,9 @@ def test_reward_model_run_says_position_metrics_hold_by_construction(always_firs
 def test_every_chart_interval_carries_its_n(always_first):
     db, rid, tmp = always_first
     html = build_report(db, rid, tmp / "out2").read_text(encoding="utf-8")
+    card = html[html.index('<section id="card">'):html.index("</section>", html.index('<section id="card">'))]
+    net = api.metrics(rid, db=db).query("probe == 'bandwagon' and metric == 'flip_rate_net' and subset == 'all'")
+    assert f'<span class="small">n={int(net.n.iloc[0])}</span>' in card  # the card's net flip rate has its n
     for fig_id in ("jk-fig-forest", "jk-fig-profile", "jk-fig-order"):
         payload = re.search(rf'Plotly.newPlot\("{fig_id}",f.data', html)
         assert payload, fig_id
