@@ -23,7 +23,7 @@ from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
 from judgekit.notebook import agreement_matrix, bias_profile, cards, comparison
 from judgekit.plan import load_suite, load_suite_items, make_plan
-from judgekit.report.build import build_comparison, build_report
+from judgekit.report.build import build_report, compare_page
 from judgekit.report.mitigation import mitigation_section_html
 from judgekit.store.db import Store
 from judgekit.suites import compute_metrics
@@ -179,7 +179,7 @@ def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str |
 def compare(run_ids: list[str], *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,
             n_boot: int = 2000) -> Path:
     """One HTML page comparing judges (runs) on the same items; returns its path."""
-    return build_comparison(db, run_ids, Path(out) / ("compare-" + "-".join(run_ids)[:80] + ".html"), n_boot=n_boot)
+    return compare_page(db, run_ids, out, n_boot=n_boot)[0]
 
 
 def card(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> dict[str, Any]:

@@ -189,9 +189,9 @@ def _cmd_report(a: argparse.Namespace) -> int:
 
 
 def _cmd_compare(a: argparse.Namespace) -> int:
-    from judgekit import api
+    from judgekit.report.build import compare_console
 
-    print(api.compare(a.run_ids, db=a.db, out=a.out, n_boot=a.n_boot))
+    print(compare_console(a.db, a.run_ids, a.out, last=a.last, n_boot=a.n_boot))
     return 0
 
 
@@ -253,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id", nargs="?", default=None, help="run id (default: the newest run)")
     p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
     p = sub.add_parser("compare", help="compare judges (runs) on the same items in one HTML page")
-    p.add_argument("run_ids", nargs="+", help="two or more run ids (see `judgekit runs`)")
+    p.add_argument("run_ids", nargs="*", help="run ids to compare (see `judgekit runs`), or use --last")
+    p.add_argument("--last", type=int, default=None, metavar="N", help="also compare the N newest runs")
     p.add_argument("--db", default="judgekit.duckdb", help=_DB_HELP)
     p.add_argument("--out", default="reports", help="report folder (default reports/)")
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for the intervals (default 2000)")

@@ -7,14 +7,16 @@ the ranking, the tests and the agreement, so every comparison is paired.
 * **Profile**: each run's own ``bias_effect`` ("all") per cue probe and the position
   metrics, with the intervals stored in ``metrics`` (computed on all of the run's items).
 * **Ranking**: per criterion (``|bias_effect|`` of each cue probe, their mean over the cue
-  probes, ``position_consistency``, ``accuracy``), items are resampled with replacement
+  probes, ``position_bias`` = ``|first_position_rate - 0.5|`` over the decisive control verdicts
+  of the position probe, ``position_consistency``, ``accuracy``), items are resampled with replacement
   (one draw shared by all judges, so the judges stay paired) and the judges ranked in
   every replicate. Rank 1 is the least biased (the most consistent, the most accurate).
   Reported: the rank of the point estimates, the 2.5-97.5% percentile interval of the
-  bootstrap ranks and P(rank 1). Ties in a replicate get the lowest rank they share.
+  bootstrap ranks, P(rank 1) and n (the units of the estimate: cue pairs, decisive verdicts,
+  items in both orders, verdicts). Ties in a replicate get the lowest rank they share.
 * **Paired tests**, for each pair of judges and criterion:
 
-  - ``bias_effect:<probe>`` and ``mean_abs_bias_effect``: difference of the statistic,
+  - ``bias_effect:<probe>``, ``mean_abs_bias_effect`` and ``position_bias``: difference of the statistic,
     paired bootstrap over items (percentile interval; p = twice the smaller share of
     replicates on either side of 0, with a +1 correction);
   - ``position_consistency``: exact McNemar on the per-item "same verdict in both
@@ -28,11 +30,16 @@ the ranking, the tests and the agreement, so every comparison is paired.
   the position probe's where present), the share of verdicts where two judges chose the
   same original response, and Cohen's kappa over the categories A / B / tie. The
   row "gold" compares each judge with the gold labels (items labelled A/B).
+* **Warnings** (``Comparison.warnings``): the runs differ in suite, in probes, in decoding
+  settings, or in their items (each run's item count against the common count).
+
+The headline sentence and the console summary are in :mod:`judgekit.compare_summary`.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +64,7 @@ class Comparison:
     agreement: pd.DataFrame
     n_items: int
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def cohen_kappa(x: pd.Series | np.ndarray, y: pd.Series | np.ndarray) -> float:
@@ -154,7 +162,7 @@ def load_inputs(db: str | Path, run_ids: list[str]) -> dict:
     """Everything the comparison needs, read with aggregate SQL (one read-only connection)."""
     store = Store(db, create=False)
     with store.connect(read_only=True) as con:
-        runs = q.df(con, "SELECT run_id, judge, suite, dataset, status FROM runs WHERE run_id IN "
+        runs = q.df(con, "SELECT run_id, judge, suite, dataset, status, config FROM runs WHERE run_id IN "
                          f"({', '.join('?' * len(run_ids))})", list(run_ids))
         missing = [r for r in run_ids if r not in set(runs["run_id"])]
         if missing:
@@ -194,13 +202,17 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
     """Compare two or more runs on their common items; see the module docstring for every statistic."""
     run_ids = list(dict.fromkeys(run_ids))
     if len(run_ids) < 2:
-        raise ValueError("a comparison needs at least two run ids")
+        raise ValueError("a comparison needs at least two run ids (give them, or --last N for the newest N runs)")
     data = load_inputs(db, run_ids)
     runs, per, notes = data["runs"], data["per"], []
     runs["label"] = _labels(runs)
     labels = runs["label"].tolist()
     items = _common_items(per, run_ids, notes)
     runs["n_items_common"] = len(items)
+    runs["n_items"] = [len(per[r]["hash"]) for r in run_ids]
+    warnings = differences(runs, per, len(items))
+    runs["backend"] = [(_config(c).get("judge_identity") or {}).get("backend") for c in runs["config"]]
+    runs = runs.drop(columns=["config"])
     profile = _profile(per, run_ids, labels)
     criteria = _criteria(per, run_ids, items)
     ranking, tests = [], []
@@ -209,6 +221,7 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
         reps = _aggregate_reps(name, num, den, n_boot, seed)
         rt = rank_table(point, reps, labels, higher)
         rt.insert(0, "criterion", name)
+        rt["n"] = (den.sum(axis=-1) if den.ndim == 2 else den.sum(axis=(0, 2))).astype(int)
         ranking.append(rt)
         for a, b in itertools.combinations(range(len(labels)), 2):
             tests.append({"criterion": name, "judge_1": labels[a], "judge_2": labels[b],
@@ -221,7 +234,40 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
     agreement = agreement_table({lab: per[r]["choices"] for lab, r in zip(labels, run_ids, strict=True)}, items)
     if not criteria:
         notes.append("no criterion is measured in every run (no common cue probe and no position probe)")
-    return Comparison(runs, profile, ranking_df, tests_df, agreement, len(items), notes)
+    return Comparison(runs, profile, ranking_df, tests_df, agreement, len(items), notes, warnings)
+
+
+def _config(value: object) -> dict:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def differences(runs: pd.DataFrame, per: dict, n_common: int) -> list[str]:
+    """Plain-words warnings where the runs differ in suite, probes, decoding or items."""
+    out = []
+    labels, ids = runs["label"].tolist(), runs["run_id"].tolist()
+
+    def each(values: list[object]) -> str:
+        return "; ".join(f"{lab}: {v}" for lab, v in zip(labels, values, strict=True))
+
+    suites = [str(s) for s in runs["suite"]]
+    if len(set(suites)) > 1:
+        out.append(f"The runs used different suites ({each(suites)}).")
+    probes = [", ".join(sorted(set(per[r]["metrics"]["probe"]) - {"all"})) or "none" for r in ids]
+    if len(set(probes)) > 1:
+        out.append(f"The runs measured different probes ({each(probes)}); only the common ones are ranked.")
+    decoding = [json.dumps(_config(c).get("decoding") or {}, sort_keys=True, default=str) for c in runs["config"]]
+    if len(set(decoding)) > 1:
+        out.append(f"The runs used different decoding settings ({each(decoding)}).")
+    counts = runs["n_items"].tolist()
+    if any(n != n_common for n in counts):
+        out.append(f"The runs judged different items ({each(counts)}); {n_common} items are common to every run "
+                   "and only those are ranked and tested.")
+    return out
 
 
 def _profile(per: dict, run_ids: list[str], labels: list[str]) -> pd.DataFrame:
@@ -251,13 +297,17 @@ def _criteria(per: dict, run_ids: list[str], items: list[str]) -> dict:
                                        False, "boot", None)
     pos = [per[r]["pos"] for r in run_ids]
     if all(len(p) for p in pos):
-        frames, outcomes = [], []
+        frames, outcomes, firsts = [], [], []
         for p in pos:
             p = p[p["item_id"].isin(items)]
+            ch = p[["choice_ab", "choice_ba"]]
+            firsts.append(pd.DataFrame({"item_id": p["item_id"], "x": (ch == "A").sum(axis=1).astype(float),
+                                        "n": ch.isin(["A", "B"]).sum(axis=1).astype(float)}))
             both = p[p["chosen_ab"].notna() & p["chosen_ba"].notna()]
             frames.append(pd.DataFrame({"item_id": both["item_id"], "x": (both["chosen_ab"] == both["chosen_ba"]),
                                         "n": 1.0}))
             outcomes.append(both.set_index("item_id")[["correct_ab", "correct_ba"]])
+        out["position_bias"] = (*_matrix(firsts, items, "x", "n"), False, "boot", None)
         out["position_consistency"] = (*_matrix(frames, items, "x", "n"), True, "mcnemar_items", frames)
         acc = [pd.DataFrame({"item_id": o.index, "x": o.fillna(False).astype(float).sum(axis=1),
                              "n": o.notna().sum(axis=1).astype(float)}) for o in outcomes]
@@ -268,16 +318,21 @@ def _criteria(per: dict, run_ids: list[str], items: list[str]) -> dict:
 def _aggregate(name: str, num: np.ndarray, den: np.ndarray) -> np.ndarray:
     if name == "mean_abs_bias_effect":
         return np.mean(np.abs(np.stack([_ratio(n, d) for n, d in zip(num, den, strict=True)])), axis=0)
-    v = _ratio(num, den)
-    return np.abs(v) if name.startswith("bias_effect:") else v
+    return _size(name, _ratio(num, den))
+
+
+def _size(name: str, v: np.ndarray) -> np.ndarray:
+    """The ranked statistic from a ratio: |bias_effect|, |first-position rate - 0.5|, or the ratio itself."""
+    if name.startswith("bias_effect:"):
+        return np.abs(v)
+    return np.abs(v - 0.5) if name == "position_bias" else v
 
 
 def _aggregate_reps(name: str, num: np.ndarray, den: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     if name == "mean_abs_bias_effect":
         return np.mean(np.abs(np.stack([ratio_reps(n, d, n_boot, seed) for n, d in zip(num, den, strict=True)])),
                        axis=0)
-    reps = ratio_reps(num, den, n_boot, seed)
-    return np.abs(reps) if name.startswith("bias_effect:") else reps
+    return _size(name, ratio_reps(num, den, n_boot, seed))
 
 
 def _pair_test(kind, name, num, den, reps, point, a, b, extra, seed) -> dict:

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import threading
+import zlib
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,84 @@ def test_comparison_renders_offline(reports, tmp_path):
     _, cmp, _ = reports
     attrs, seen, dom = _load(cmp, tmp_path)
     _check(attrs, seen, dom, len(re.findall(r'class="plotly-graph-div"', cmp.read_text(encoding="utf-8"))))
+
+
+#: a payload with no "/" so that it can be a file name (the dataset name shown on the comparison page)
+NAME_PAYLOAD = "<img src=x onerror=window.__pwned=3>"
+
+
+@pytest.fixture(scope="module")
+def position_comparison(tmp_path_factory):
+    """Position-only runs (the commonest comparison) on a dataset whose name is a payload; one run has fewer items."""
+    from tests.test_compare import _items
+
+    tmp = tmp_path_factory.mktemp("browser_pos")
+    db = tmp / "p.duckdb"
+    full, small = _items(tmp / f"{NAME_PAYLOAD}.jsonl"), _items(tmp / f"{NAME_PAYLOAD}-30.jsonl", 30)
+    ids = [api.evaluate("bias", judge=j, data=str(d), db=db, make_report=False, progress=False,
+                        probes=["position"]).run_id
+           for j, d in (("scripted/first=0.6", full), ("scripted/gold", full), ("scripted/first=0.2", small))]
+    return build_comparison(db, ids, tmp / "cmp.html", n_boot=200)
+
+
+def test_position_comparison_renders_with_legend_n_and_payloads_as_text(position_comparison, tmp_path):
+    page = position_comparison.read_text(encoding="utf-8")
+    attrs, seen, dom = _load(position_comparison, tmp_path)
+    _check(attrs, seen, dom, len(re.findall(r'class="plotly-graph-div"', page)))
+    assert "&lt;img src=x onerror=window.__pwned=3&gt;" in dom  # the dataset name, shown as text
+    start = dom.index('id="jk-fig-judges-profile"')
+    profile = dom[start:dom.index('class="how"', start)]
+    assert 'class="legend"' in profile and profile.count('class="traces"') >= 1  # drawn, with a legend
+    for judge in ("scripted/first=0.6", "scripted/gold", "scripted/first=0.2"):
+        assert judge in profile  # legend entries
+    assert re.search(r">n=\d+<", profile)  # the n beside each interval is drawn
+    assert "position: first-position rate − 50%" in profile
+    assert 'id="warnings"' in dom and "items are common to every run" in dom
+    assert "has the lowest position bias" in dom
+
+
+def _png_pixels(path: Path) -> set[tuple[int, int, int]]:
+    """The distinct RGB colours of an 8-bit RGB/RGBA PNG (Chromium's screenshots), decoded with zlib only."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 3
+    while pos < len(data):
+        length, kind = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big")
+            assert body[8] == 8 and body[9] in (2, 6), "only 8-bit RGB/RGBA screenshots are decoded"
+            channels = 3 if body[9] == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride, prev, colours = zlib.decompress(idat), width * channels, bytearray(width * channels), set()
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b, c = prev[x], prev[x - channels] if x >= channels else 0
+            pred = (0, a, b, (a + b) // 2, min((a, b, c), key=lambda v: (abs(a + b - c - v), (a, b, c).index(v))))
+            line[x] = (line[x] + pred[kind]) & 0xFF
+        colours.update(zip(line[0::channels], line[1::channels], line[2::channels], strict=True))
+        prev = line
+    return colours
+
+
+def test_comparison_screenshot_shows_each_judge_colour(position_comparison, tmp_path):
+    """A screenshot of the comparison page: the side-by-side chart paints each judge's colour."""
+    from judgekit.report.figures import _COLORS
+
+    shot = tmp_path / "shot.png"
+    cmd = [CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), "--headless", "--no-sandbox",
+           "--disable-gpu", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1400",
+           "--hide-scrollbars", "--virtual-time-budget=15000", f"--screenshot={shot}",
+           position_comparison.as_uri()]
+    subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    colours = _png_pixels(shot)
+    assert len(colours) > 50  # not a blank page
+    for hex_colour in _COLORS[:3]:  # one per judge
+        assert tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)) in colours, hex_colour
 
 
 def test_probe_detects_a_running_payload(tmp_path):

@@ -23,6 +23,7 @@ from judgekit.compare import compare_runs
 from judgekit.datasets import load_items
 from judgekit.report import queries as q
 from judgekit.report import sections
+from judgekit.report.charts import profile_points
 from judgekit.store.db import Store
 from tests.conftest import write_fact_items
 
@@ -80,6 +81,39 @@ def compare(db: Path, run_ids: list[str]) -> dict:
         probe = t["criterion"].split(":", 1)[1]
         out[(run_ids[0], probe, "bias_effect", "all")] = (
             t["difference"] + stored[(run_ids[1], probe)], None)
+    return out
+
+
+def compare_ranking(db: Path, run_ids: list[str]) -> dict:
+    """The ranking recomputes position metrics from the read model on the (here: all) common items."""
+    c = compare_runs(db, run_ids, n_boot=20)
+    rid = dict(zip(c.runs["label"], c.runs["run_id"], strict=True))
+    side = {p["run_id"]: p["estimate"] >= 0.5 for p in c.profile.to_dict("records")
+            if p["metric"] == "first_position_rate"}
+    out = {}
+    for r in c.ranking.to_dict("records"):
+        run = rid[r["judge"]]
+        if r["criterion"] in ("position_consistency", "accuracy"):
+            out[(run, "position", r["criterion"], "all")] = (r["estimate"], r["n"])
+        elif r["criterion"] == "position_bias":
+            est = 0.5 + r["estimate"] if side[run] else 0.5 - r["estimate"]
+            out[(run, "position", "first_position_rate", "all")] = (est, r["n"])
+        elif r["criterion"].startswith("bias_effect:"):
+            out[(run, r["criterion"].split(":", 1)[1], "bias_effect", "all")] = (None, r["n"])
+    return out
+
+
+def compare_chart(db: Path, run_ids: list[str]) -> dict:
+    """The side-by-side chart of the comparison page (shifts drawn as first-position rate - 0.5)."""
+    c = compare_runs(db, run_ids, n_boot=20)
+    rid = dict(zip(c.runs["label"], c.runs["run_id"], strict=True))
+    names = {"position: first-position rate − 50%": ("position", "first_position_rate", 0.5),
+             "position consistency": ("position", "position_consistency", 0.0),
+             "accuracy (position probe)": ("position", "accuracy", 0.0)}
+    out = {}
+    for p in profile_points(c.profile).to_dict("records"):
+        probe, metric, off = names.get(p["label"], (p["label"].split(":")[0], "bias_effect", 0.0))
+        out[(rid[p["judge"]], probe, metric, "all")] = (p["estimate"] + off, p["n"])
     return out
 
 
@@ -144,6 +178,8 @@ CONSUMERS = {
     "report queries": report_queries,
     "report profile": report_profile,
     "compare": compare,
+    "compare ranking": compare_ranking,
+    "compare chart": compare_chart,
     "bias card": card,
     "notebook": notebook,
     "SQL views": sql_views,
@@ -162,7 +198,8 @@ def test_consumer_reproduces_stored_estimates(runs, name):
     for key, (est, n) in got.items():
         assert key in stored, (name, key)
         s_est, s_n = stored[key]
-        assert (np.isnan(est) and np.isnan(s_est)) or est == pytest.approx(s_est, abs=1e-12), (name, key, est, s_est)
+        assert est is None or (np.isnan(est) and np.isnan(s_est)) or est == pytest.approx(s_est, abs=1e-12), (
+            name, key, est, s_est)
         if n is not None:
             assert int(n) == int(s_n), (name, key, n, s_n)
 

@@ -24,6 +24,7 @@ from judgekit.atomic import atomic_write_text
 from judgekit.redact import redact_text
 from judgekit.report import charts, sections
 from judgekit.report import queries as q
+from judgekit.report.caveats import POINTWISE_BACKENDS, caveat_list, frame_caveats, grouped, is_pointwise, names
 from judgekit.report.figures import _text, accuracy_by_order_figure, forest_figure
 from judgekit.report.html import TEMPLATE_DIR, flipped_examples, headline, metric_groups
 from judgekit.store.db import Store
@@ -171,13 +172,15 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
     # mitigation rows have a section of their own (an extra section, see judgekit.report.mitigation)
     metrics = metrics[~metrics["metric"].astype(str).str.startswith("mitigation_")]
     profile = sections.profile_rows(metrics)
+    pointwise = is_pointwise(run.get("config"))
     cue_probes = [p for p in dict.fromkeys(metrics["probe"]) if p not in ("position", "all")]
     pos = metrics[metrics["probe"] == "position"]
     order_ex, n_order = flipped_examples(d["order_examples"].assign(probe="position", condition="control"),
                                          ORDER_EXAMPLES) if len(d["order_examples"]) else ([], 0)
     position = None
     if len(pos):
-        position = {"headline": headline(pos), "rows": [r for g in metric_groups(pos) for r in g["rows"]],
+        position = {"headline": headline(pos), "rows": [r for g in metric_groups(pos, pointwise=pointwise)
+                                                        for r in g["rows"]],
                     "figures": [_fig(forest_figure(pos)), _fig(accuracy_by_order_figure(pos)),
                                 _fig(charts.p_first_hist_figure(d["hist"]))],
                     "examples": order_ex, "n_flipped": d["n_order_flips"] or n_order}
@@ -194,7 +197,8 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
         profile=_fig(charts.bias_profile_figure(profile)), profile_rows=profile.to_dict("records"),
         position=position, probes=probes,
         model_rows=sections.table_rows(metrics[metrics["probe"] == "all"]),
-        all_groups=metric_groups(metrics), card=card, card_json=json.dumps(card, indent=2, ensure_ascii=False),
+        all_groups=metric_groups(metrics, pointwise=pointwise), card=card,
+        caveats=frame_caveats(metrics, pointwise=pointwise), card_json=json.dumps(card, indent=2, ensure_ascii=False),
         extra=[{"id": f"extra-{i}", "title": t, "html": Markup(h)} for i, (t, h) in enumerate(extra_sections)],
         details=_details(run, d["counts"]), design=_design_rows(d["design"], d["cue_design"]),
         provenance=d["provenance"].to_dict("records"), tests=TESTS_USED, config=run.get("config") or {},
@@ -205,33 +209,92 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
     return out
 
 
+#: criterion -> axis title of the ranking chart
+RANK_AXES = {"mean_abs_bias_effect": "mean |bias_effect| over the common cue probes (95% CI)",
+             "position_bias": "|first-position rate − 0.5| (95% CI)", "accuracy": "accuracy (95% CI)",
+             "position_consistency": "position consistency (95% CI)"}
+
+
+def _rank_figure(c: Any) -> Any:
+    from judgekit.compare_summary import LOWER_IS_BETTER, headline_criterion
+
+    name = headline_criterion(c)
+    agg = c.ranking[c.ranking["criterion"] == name] if name else c.ranking.iloc[:0]
+    rows = agg.assign(label=agg["judge"], p=[f"rank {r} (95% {lo:.0f}-{hi:.0f}), P(best) {pb:.0%}" for r, lo, hi, pb
+                                             in zip(agg["rank"], agg["rank_low"], agg["rank_high"], agg["p_best"],
+                                                    strict=True)],
+                      group="estimate").sort_values("rank") if len(agg) else pd.DataFrame()
+    better = "Lower" if name in LOWER_IS_BETTER else "Higher"
+    return charts.dot_rows(
+        rows, key="ranking", zero=None, axis_title=RANK_AXES.get(name or "", "estimate (95% CI)"),
+        title=f"Ranking: {name or 'no common criterion'}", missing="No criterion is measured in every run.",
+        how=f"{better} is better: each judge's {name} on the common items with a 95% bootstrap interval and its n "
+            "(units: cue pairs, verdicts or items); the hover gives the judge's rank, its 95% rank interval and "
+            "the share of bootstrap replicates in which it ranked first. The headline criterion is the first of "
+            "mean |bias_effect|, position bias, accuracy and position consistency that every run has.")
+
+
+def _profile_records(c: Any) -> list[dict[str, Any]]:
+    pointwise = {lab: b in POINTWISE_BACKENDS for lab, b in zip(c.runs["label"], c.runs["backend"], strict=True)}
+    out = []
+    for r in c.profile.to_dict("records"):
+        args = (r["metric"], r["estimate"], r["ci_low"], r["ci_high"], r["n"], "")
+        items = caveat_list(*args, pointwise=pointwise.get(r["judge"], False))
+        out.append({**r, "caveats": items, "caveat": " ".join(items),
+                    "caveat_short": names(items)})
+    return out
+
+
 def build_comparison(db: str | Path, run_ids: Sequence[str], out_path: str | Path, *, n_boot: int = 2000,
-                     seed: int = 0) -> Path:
-    """Write one HTML page comparing the judges of ``run_ids`` on their common items."""
+                     seed: int = 0, comparison: Any = None) -> Path:
+    """Write one HTML page comparing the judges of ``run_ids`` on their common items.
+
+    ``comparison``: a :class:`~judgekit.compare.Comparison` already computed for these runs.
+    """
     from judgekit.card import bias_card
     from judgekit.compare import compare_runs
+    from judgekit.compare_summary import headline as compare_headline
 
-    c = compare_runs(db, list(run_ids), n_boot=n_boot, seed=seed)
+    c = comparison if comparison is not None else compare_runs(db, list(run_ids), n_boot=n_boot, seed=seed)
     cards = [bias_card(db, r) for r in c.runs["run_id"]]
-    agg = c.ranking[c.ranking["criterion"] == "mean_abs_bias_effect"] if len(c.ranking) else c.ranking
-    rank_rows = agg.assign(label=agg["judge"], n=c.n_items, p=[f"rank {r} (95% {lo:.0f}-{hi:.0f}), P(best) "
-                                                               f"{pb:.0%}" for r, lo, hi, pb in
-                                                               zip(agg["rank"], agg["rank_low"], agg["rank_high"],
-                                                                   agg["p_best"], strict=True)],
-                           group="estimate").sort_values("rank") if len(agg) else pd.DataFrame()
-    rank_fig = charts.dot_rows(
-        rank_rows, key="ranking", zero=None, axis_title="mean |bias_effect| over the cue probes (95% CI)",
-        title="Ranking: mean absolute bias_effect", missing="No cue probe is common to every run.",
-        how="Lower is better: the mean over the cue probes of each judge's absolute bias_effect on the common "
-            "items, with a 95% bootstrap interval; the hover gives the judge's rank, its 95% rank interval and "
-            "the share of bootstrap replicates in which it ranked first.")
+    profile = _profile_records(c)
+    ranking = []
+    for r in c.ranking.to_dict("records"):
+        items = caveat_list(r["criterion"], r["estimate"], r["ci_low"], r["ci_high"], r["n"])
+        ranking.append({**r, "caveats": items, "caveat": " ".join(items),
+                        "caveat_short": names(items)})
     html = _env().get_template("compare.html.j2").render(
-        comparison=c, runs=c.runs.to_dict("records"), cards=cards,
-        profile_fig=_fig(charts.judges_profile_figure(c.profile)), rank_fig=_fig(rank_fig),
+        comparison=c, runs=c.runs.to_dict("records"), cards=cards, headline=compare_headline(c),
+        caveats=grouped([(f"{r['judge']} · {r['metric']}", r["estimate"], r["caveats"]) for r in profile]
+                        + [(f"{r['judge']} · ranking {r['criterion']}", r["estimate"], r["caveats"])
+                           for r in ranking]),
+        profile_fig=_fig(charts.judges_profile_figure(c.profile)), rank_fig=_fig(_rank_figure(c)),
         agreement_fig=_fig(charts.agreement_figure(c.agreement)),
-        ranking=c.ranking.to_dict("records"), tests=c.tests.sort_values(["criterion", "p_value"]).to_dict("records"),
-        agreement=c.agreement.to_dict("records"), profile=c.profile.to_dict("records"), n_boot=n_boot,
+        ranking=ranking, tests=c.tests.sort_values(["criterion", "p_value"]).to_dict("records"),
+        agreement=c.agreement.to_dict("records"), profile=profile, n_boot=n_boot,
         plotly_js=_plotly(), generated=_now())
     out = Path(out_path)
     atomic_write_text(out, html)
     return out
+
+
+def compare_page(db: str | Path, run_ids: Sequence[str], out_dir: str | Path, *, n_boot: int = 2000,
+                 seed: int = 0) -> tuple[Path, Any]:
+    """Compare ``run_ids`` and write the page under ``out_dir`` with a short name; returns (path, comparison)."""
+    from judgekit.compare import compare_runs
+    from judgekit.compare_summary import page_name
+
+    c = compare_runs(db, list(run_ids), n_boot=n_boot, seed=seed)
+    path = Path(out_dir) / page_name(c.runs["label"].tolist(), c.runs["run_id"].tolist())
+    return build_comparison(db, run_ids, path, n_boot=n_boot, seed=seed, comparison=c), c
+
+
+def compare_console(db: str | Path, run_ids: Sequence[str] | None, out_dir: str | Path, *, last: int | None = None,
+                    n_boot: int = 2000) -> str:
+    """The ``judgekit compare`` command: write the page (``run_ids`` or the ``last`` newest runs) and return
+    the console summary (headline, warnings, ranking, the page's path)."""
+    from judgekit.compare_summary import newest_runs, summary_text
+
+    ids = list(run_ids or []) + (newest_runs(db, last) if last else [])
+    path, c = compare_page(db, ids, out_dir, n_boot=n_boot)
+    return summary_text(c, path)

@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, embed_figure
+from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, embed_figure, n_text
 
 SIG = "#d1495b"
 NS = "#8a93a3"
@@ -48,7 +48,9 @@ def dot_rows(rows: pd.DataFrame, *, key: str, title: str, how: str, zero: float 
         est = [_num(v) for v in sub["estimate"]]
         color = SIG if group in SIG_GROUPS else NS if group in NS_GROUPS else _COLORS[idx % len(_COLORS)]
         fig.add_trace(go.Scatter(
-            x=est, y=list(sub.index), mode="markers", name=group or "estimate", marker={"size": 10, "color": color},
+            x=est, y=list(sub.index), mode="markers+text", name=group or "estimate",
+            marker={"size": 10, "color": color}, text=[n_text(v) for v in sub["n"]], textposition="top center",
+            textfont={"size": 10, "color": "#555"},
             **_err(est, [_num(v) for v in sub["ci_low"]], [_num(v) for v in sub["ci_high"]]),
             customdata=[[_text(r.label), _num(r.ci_low), _num(r.ci_high), _text(r.n), _text(r.p)]
                         for r in sub.itertuples()],
@@ -110,7 +112,8 @@ def accuracy_figure(rows: pd.DataFrame, probe: str) -> FigureBlock:
     fig = go.Figure(go.Bar(
         x=[_text(v) for v in rows["subset"]], y=est, marker_color=[_COLORS[i % len(_COLORS)] for i in range(len(est))],
         **_err(est, [_num(v) for v in rows["ci_low"]], [_num(v) for v in rows["ci_high"]], "y"),
-        customdata=[[_text(v)] for v in rows["n"]],
+        customdata=[[_text(v)] for v in rows["n"]], text=[n_text(v) for v in rows["n"]], textposition="inside",
+        insidetextanchor="start",
         hovertemplate="%{x}: %{y:.1%}<br>n = %{customdata[0]}<extra></extra>"))
     _layout(fig, 300, showlegend=False)
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%", title_text="accuracy")
@@ -140,34 +143,82 @@ def p_first_hist_figure(hist: pd.DataFrame, bins: int = 20) -> FigureBlock:
     return block
 
 
+#: (metric, panel, label, offset) of the comparison profile: panel 0 = shifts (0 = no bias), 1 = shares
+PROFILE_ROWS = (("first_position_rate", 0, "position: first-position rate − 50%", -0.5),
+                ("position_consistency", 1, "position consistency", 0.0),
+                ("accuracy", 1, "accuracy (position probe)", 0.0))
+
+
+def profile_points(profile: pd.DataFrame) -> pd.DataFrame:
+    """The comparison profile as chart rows: judge, panel, label, estimate, ci_low, ci_high, n."""
+    if profile.empty:
+        return pd.DataFrame(columns=["judge", "panel", "label", "estimate", "ci_low", "ci_high", "n"])
+    out = []
+    for rec in profile.to_dict("records"):
+        metric, probe = _text(rec["metric"]), _text(rec["probe"])
+        if metric == "bias_effect":
+            spec = (0, f"{probe}: bias_effect", 0.0)
+        else:
+            spec = next(((panel, label, off) for m, panel, label, off in PROFILE_ROWS
+                         if m == metric and probe == "position"), None)
+        if spec is None or math.isnan(_num(rec["estimate"])):
+            continue
+        panel, label, off = spec
+        out.append({"judge": rec["judge"], "panel": panel, "label": label, "estimate": _num(rec["estimate"]) + off,
+                    "ci_low": _num(rec["ci_low"]) + off, "ci_high": _num(rec["ci_high"]) + off, "n": rec["n"]})
+    return pd.DataFrame(out, columns=["judge", "panel", "label", "estimate", "ci_low", "ci_high", "n"])
+
+
 def judges_profile_figure(profile: pd.DataFrame) -> FigureBlock:
-    """bias_effect per probe, one colour per judge (comparison page)."""
+    """Each judge's bias and position metrics, one colour per judge with a legend (comparison page)."""
+    from plotly.subplots import make_subplots
+
     block = FigureBlock(
         "judges-profile", "Bias profiles side by side",
-        "For each probe, one dot per judge: its bias_effect (share of verdicts moved toward the cued response) "
-        "with a 95% interval from its own run. Dots further right are more easily swayed; overlapping intervals "
-        "are not a test, so read the paired tests below for whether two judges differ.")
-    rows = profile[profile["metric"] == "bias_effect"] if len(profile) else profile
-    if rows.empty:
-        block.missing = "None of the runs has cue-probe metrics."
+        "One colour per judge (see the legend), one row per metric, each with a 95% interval and its n from the "
+        "judge's own run. Left: shifts, where 0 is no bias: a cue probe's bias_effect (share of verdicts moved "
+        "toward the cued response) and the first-position rate minus 50%. Right: shares, where higher is "
+        "better: position consistency and accuracy. Overlapping intervals are not a test: read the paired "
+        "tests below for whether two judges differ.")
+    pts = profile_points(profile)
+    if pts.empty:
+        block.missing = "None of the runs has a bias or position metric with an estimate."
         return block
-    probes = list(dict.fromkeys(rows["probe"]))
-    judges = list(dict.fromkeys(rows["judge"]))
-    fig = go.Figure()
+    panels = [p for p in (0, 1) if (pts["panel"] == p).any()]
+    judges = list(dict.fromkeys(pts["judge"]))
+    fig = make_subplots(rows=1, cols=len(panels), horizontal_spacing=0.22,
+                        subplot_titles=[("shift (0 = no bias)", "share")[p] for p in panels])
     step = 0.6 / max(len(judges), 1)
-    for j, judge in enumerate(judges):
-        sub = rows[rows["judge"] == judge]
-        y = [probes.index(p) + (j - (len(judges) - 1) / 2) * step for p in sub["probe"]]
-        est = [_num(v) for v in sub["estimate"]]
-        fig.add_trace(go.Scatter(x=est, y=y, mode="markers", name=_text(judge),
-                                 marker={"size": 9, "color": _COLORS[j % len(_COLORS)]},
-                                 **_err(est, [_num(v) for v in sub["ci_low"]], [_num(v) for v in sub["ci_high"]]),
-                                 hovertemplate="%{fullData.name}<br>%{x:.3f}<extra></extra>"))
-    fig.add_vline(x=0, line_dash="dash", line_color="#444")
-    height = 140 + 34 * len(probes) * max(1, len(judges) // 2)
-    _layout(fig, height)
-    fig.update_xaxes(title_text="bias_effect (95% CI)", tickformat="+.0%")
-    fig.update_yaxes(tickmode="array", tickvals=list(range(len(probes))), ticktext=probes, autorange="reversed")
+    height = 150
+    for col, panel in enumerate(panels, start=1):
+        sub_p = pts[pts["panel"] == panel]
+        labels = list(dict.fromkeys(sub_p["label"]))
+        height = max(height, 150 + 30 * len(labels) * max(1, len(judges)))
+        for j, judge in enumerate(judges):
+            sub = sub_p[sub_p["judge"] == judge]
+            if sub.empty:
+                continue
+            y = [labels.index(lab) + (j - (len(judges) - 1) / 2) * step for lab in sub["label"]]
+            est = [_num(v) for v in sub["estimate"]]
+            fig.add_trace(go.Scatter(
+                x=est, y=y, mode="markers+text", name=_text(judge), legendgroup=_text(judge),
+                showlegend=col == 1 or not (pts[pts["panel"] == panels[0]]["judge"] == judge).any(),
+                marker={"size": 9, "color": _COLORS[j % len(_COLORS)]}, text=[n_text(v) for v in sub["n"]],
+                textposition="top center", textfont={"size": 10, "color": "#555"},
+                **_err(est, [_num(v) for v in sub["ci_low"]], [_num(v) for v in sub["ci_high"]]),
+                customdata=[[_text(r.label), _num(r.ci_low), _num(r.ci_high), _text(r.n)] for r in sub.itertuples()],
+                hovertemplate="%{fullData.name}<br>%{customdata[0]}<br>%{x:.3f} (95% CI %{customdata[1]:.3f} to "
+                              "%{customdata[2]:.3f})<br>n = %{customdata[3]}<extra></extra>"), row=1, col=col)
+        fig.update_yaxes(tickmode="array", tickvals=list(range(len(labels))), ticktext=labels, autorange="reversed",
+                         row=1, col=col)
+        fig.update_xaxes(tickformat="+.0%" if panel == 0 else ".0%", row=1, col=col,
+                         title_text="estimate (95% CI)")
+        if panel == 0:
+            fig.add_vline(x=0, line_dash="dash", line_color="#444", row=1, col=col)
+    height += 40  # room for the legend below the panels
+    _layout(fig, height, showlegend=True)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "title": {"text": "judge"}},
+                      margin={"l": 10, "r": 20, "t": 40, "b": 90})
     block.html = embed_figure(fig, height, "jk-fig-judges-profile")
     return block
 

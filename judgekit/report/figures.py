@@ -56,6 +56,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def n_text(n: Any) -> str:
+    """``n=123``, the label every interval in a chart carries beside it ("" when n is unknown)."""
+    v = _num(n)
+    return "" if not math.isfinite(v) else f"n={int(v):,}"
+
+
 def is_rate(metric: str, estimate: float, low: float, high: float) -> bool:
     """True for proportions that belong on a 0-1 axis."""
     if metric in NON_RATE_METRICS or _NON_RATE_PATTERN.search(metric):
@@ -129,8 +135,9 @@ def forest_figure(metrics: pd.DataFrame) -> FigureBlock:
     for idx, probe in enumerate(dict.fromkeys(r["probe"] for r in reversed(rows))):
         sub = [(i, r) for i, r in enumerate(rows) if r["probe"] == probe]
         fig.add_trace(go.Scatter(
-            x=[r["est"] for _, r in sub], y=[i for i, _ in sub], mode="markers", name=probe or "(probe)",
-            marker={"size": 9, "color": _COLORS[idx % len(_COLORS)]},
+            x=[r["est"] for _, r in sub], y=[i for i, _ in sub], mode="markers+text", name=probe or "(probe)",
+            marker={"size": 9, "color": _COLORS[idx % len(_COLORS)]}, text=[n_text(r["n"]) for _, r in sub],
+            textposition="top center", textfont={"size": 10, "color": "#555"},
             error_x={"type": "data", "symmetric": False,
                      "array": [0 if math.isnan(r["hi"]) else r["hi"] - r["est"] for _, r in sub],
                      "arrayminus": [0 if math.isnan(r["lo"]) else r["est"] - r["lo"] for _, r in sub]},
@@ -176,10 +183,11 @@ def accuracy_by_order_figure(metrics: pd.DataFrame) -> FigureBlock:
         hi = [_num(v) for v in sub["ci_high"]]
         fig.add_trace(go.Bar(
             x=[_text(p) for p in sub["probe"]], y=est, name=f"order {order}", marker_color=color,
+            text=[n_text(v) for v in sub["n"]], textposition="inside", insidetextanchor="start",
             error_y={"type": "data", "symmetric": False,
                      "array": [0 if math.isnan(h) else h - e for e, h in zip(est, hi, strict=True)],
                      "arrayminus": [0 if math.isnan(w) else e - w for e, w in zip(est, lo, strict=True)]},
-            hovertemplate="%{x}<br>" + order + ": %{y:.1%}<extra></extra>",
+            hovertemplate="%{x}<br>" + order + ": %{y:.1%}<br>%{text}<extra></extra>",
         ))
     gaps = metrics[metrics["metric"] == "accuracy_order_gap"]
     for probe in probes:

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from judgekit.atomic import atomic_write_text
+from judgekit.report.caveats import caveat_list, names
 from judgekit.report.figures import _num, _text, build_figures, format_p, is_rate, p_phrase
 from judgekit.types import original_p_a
 
@@ -144,8 +145,9 @@ def _fmt(x: float, integer: bool = False) -> str:
     return f"{round(x):,}" if integer else f"{x:.3f}"
 
 
-def metric_groups(metrics: pd.DataFrame) -> list[dict[str, Any]]:
-    """Table rows grouped by probe, with display text and raw sort keys."""
+def metric_groups(metrics: pd.DataFrame, *, pointwise: bool = False) -> list[dict[str, Any]]:
+    """Table rows grouped by probe, with display text and raw sort keys; ``caveat`` names the row's caveats
+    (:func:`judgekit.report.caveats.caveat_list`; ``pointwise``: the judge scores each response alone)."""
     if metrics.empty:
         return []
     metrics = metrics.reindex(columns=list(_COLUMNS))
@@ -167,6 +169,7 @@ def metric_groups(metrics: pd.DataFrame) -> list[dict[str, Any]]:
             "p_key": "" if math.isnan(p) else repr(p),
             "n": _fmt(n, True), "n_key": "" if math.isnan(n) else repr(n),
             "note": _text(rec["note"]),
+            "caveat": names(caveat_list(metric, est, lo, hi, n, rec["note"], pointwise=pointwise)),
             "rate": is_rate(metric, est, lo, hi),
         })
     return [{"probe": probe, "rows": rows} for probe, rows in groups.items()]
