@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from judgekit.liveness import shown_status
+
 Row = dict[str, Any]
 
 CUE_HEADLINES = ("cue_net_effect", "bias_effect")
@@ -247,7 +249,7 @@ def runs_lines(db: str | Path) -> list[str]:
     body = []
     for r in runs:
         heads = probe_rows(per_run.get(str(r["run_id"]), []))
-        body.append([str(r["run_id"]), str(r["status"]), str(r["suite"]), str(r["judge"]),
+        body.append([str(r["run_id"]), shown_status(str(r["status"]), db), str(r["suite"]), str(r["judge"]),
                      f"{r['n_verdicts']}/{r['n_trials']}", str(r["n_errors"]), _mitigations(mits.get(r["run_id"])),
                      _strongest(heads), str(r["started_at"])[:16]])
     header = ["run_id", "status", "suite", "judge", "verdicts", "errors", "mitigations", "strongest headline",

@@ -55,9 +55,9 @@ def test_the_summary_numbers_are_the_stored_metrics(bias_run, capsys):
     run_id = out.split()[1].rstrip(":")
     est, lo, hi, p_adj, n = con.execute(
         "SELECT estimate, ci_low, ci_high, p_adjusted, n FROM metrics WHERE run_id = ? AND probe = 'bandwagon' "
-        "AND metric = 'bias_effect' AND subset = 'all'", [run_id]).fetchone()
+        "AND metric = 'cue_net_effect' AND subset = 'all'", [run_id]).fetchone()
     con.close()
-    row = next(ln for ln in out.splitlines() if ln.split()[:2] == ["bandwagon", "bias_effect"]).split()
+    row = next(ln for ln in out.splitlines() if ln.split()[:2] == ["bandwagon", "cue_net_effect"]).split()
     assert row[2:5] == [f"{est:+.3f}", f"[{lo:+.3f},", f"{hi:+.3f}]"]
     assert row[5] == ("<0.001" if p_adj < 0.001 else f"{p_adj:.3f}") and row[6] == str(n)
 

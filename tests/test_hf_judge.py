@@ -264,8 +264,9 @@ def test_reward_model_bradley_terry(rm_dir):
         raw = json.loads(o.raw)
         assert raw["score_first"] == pytest.approx(s1, abs=1e-4)
         assert swapped[r.key].p_a == pytest.approx(1.0 - o.p_a, abs=1e-6)
-    assert judge.identity() == {"backend": "rm", "model": str(rm_dir.resolve()),
-                                "revision": judge.revision, "dtype": "float32"}
+    # a reward model scores the texts themselves, so its identity says the key must hash them too
+    assert judge.identity() == {"backend": "rm", "model": str(rm_dir.resolve()), "revision": judge.revision,
+                                "dtype": "float32", "reads": ["prompt", "first", "second"]}
 
 
 def test_reward_model_rejects_a_classifier_with_several_labels(tmp_path, offline):

@@ -12,7 +12,6 @@ writes them at the next flush.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from judgekit.liveness import writer_alive
 from judgekit.store.schema import SCHEMA_VERSION, TABLES, VIEWS
 
 
@@ -37,16 +37,6 @@ class StoreLocked(StoreError):
 
 _STORE_ERRORS = (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.FatalException, duckdb.PermissionException,
                  duckdb.TransactionException, duckdb.CatalogException)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else
-        return True
-    return True
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -184,11 +174,7 @@ class Store:
 
     def writer_alive(self) -> bool:
         """Whether the process named in the writer lock (``DB.lock``) is still alive."""
-        try:
-            pid = int(Path(str(self.path) + ".lock").read_text().strip() or 0)
-        except (OSError, ValueError):
-            return False
-        return pid > 0 and _pid_alive(pid)
+        return writer_alive(self.path)
 
     def mark_interrupted(self) -> None:
         """Runs left 'running' by a process that died become 'interrupted' (call while holding the writer lock)."""
