@@ -18,6 +18,7 @@ import pandas as pd
 
 from judgekit.report.queries import CUE_FIELDS
 from judgekit.store.db import Store
+from judgekit.store.queries import bias_profile as profile_sql
 
 DEFAULT_DB = "judgekit.duckdb"
 _VERDICT_COLS = """v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
@@ -85,10 +86,16 @@ def metrics(run_id: str | Sequence[str] | None = None, db: str | Path = DEFAULT_
 
 
 def bias_profile(run_id: str | Sequence[str] | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFrame:
-    """One row per (run, probe): bias_effect "all" with its interval, n, p and BH-adjusted p."""
-    m = metrics(run_id, db, metric="bias_effect", subset="all")
-    return m[["run_id", "judge", "probe", "estimate", "ci_low", "ci_high", "n", "p_value", "p_adjusted"]]\
-        .reset_index(drop=True)
+    """One row per (run, cue probe): the ``bias_profile`` view (docs/sql.md), read from the same SQL.
+
+    ``metric`` names the probe's headline (``cue_net_effect`` for the cue probes with a neutral
+    control), ``estimate, ci_low, ci_high, n, p_value, p_adjusted`` are its stored row, and the
+    ``bias_effect*`` / ``added_text_effect*`` columns the two estimates beside it.
+    """
+    store = _store(db)
+    ids = _ids(store, run_id)
+    sql = f"SELECT * FROM ({profile_sql()}) WHERE run_id IN ({', '.join('?' * len(ids))}) ORDER BY run_id, probe"
+    return store.query(sql, list(ids)).drop(columns=["dataset", "note"]).reset_index(drop=True)
 
 
 def comparison(run_ids: Sequence[str], db: str | Path = DEFAULT_DB, *, n_boot: int = 2000,
