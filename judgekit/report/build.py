@@ -208,22 +208,22 @@ def build_comparison(db: str | Path, run_ids: Sequence[str], out_path: str | Pat
                      seed: int = 0) -> Path:
     """Write one HTML page comparing the judges of ``run_ids`` on their common items."""
     from judgekit.card import bias_card
-    from judgekit.compare import compare_runs
+    from judgekit.compare import MEAN_ABS, compare_runs
 
     c = compare_runs(db, list(run_ids), n_boot=n_boot, seed=seed)
     cards = [bias_card(db, r) for r in c.runs["run_id"]]
-    agg = c.ranking[c.ranking["criterion"] == "mean_abs_bias_effect"] if len(c.ranking) else c.ranking
+    agg = c.ranking[c.ranking["criterion"] == MEAN_ABS] if len(c.ranking) else c.ranking
     rank_rows = agg.assign(label=agg["judge"], n=c.n_items, p=[f"rank {r} (95% {lo:.0f}-{hi:.0f}), P(best) "
                                                                f"{pb:.0%}" for r, lo, hi, pb in
                                                                zip(agg["rank"], agg["rank_low"], agg["rank_high"],
                                                                    agg["p_best"], strict=True)],
                            group="estimate").sort_values("rank") if len(agg) else pd.DataFrame()
     rank_fig = charts.dot_rows(
-        rank_rows, key="ranking", zero=None, axis_title="mean |bias_effect| over the cue probes (95% CI)",
-        title="Ranking: mean absolute bias_effect", missing="No cue probe is common to every run.",
-        how="Lower is better: the mean over the cue probes of each judge's absolute bias_effect on the common "
-            "items, with a 95% bootstrap interval; the hover gives the judge's rank, its 95% rank interval and "
-            "the share of bootstrap replicates in which it ranked first.")
+        rank_rows, key="ranking", zero=None, axis_title="mean |cue_net_effect| over the cue probes (95% CI)",
+        title="Ranking: mean absolute cue_net_effect", missing="No cue probe is common to every run.",
+        how="Lower is better: the mean over the cue probes of each judge's absolute cue_net_effect (the cue "
+            "net of the text it adds) on the common items, with a 95% bootstrap interval; the hover gives the "
+            "judge's rank, its 95% rank interval and the share of bootstrap replicates in which it ranked first.")
     html = _env().get_template("compare.html.j2").render(
         comparison=c, runs=c.runs.to_dict("records"), cards=cards,
         profile_fig=_fig(charts.judges_profile_figure(c.profile)), rank_fig=_fig(rank_fig),

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, embed_figure
+from judgekit.stats.net import headline_metric
 
 SIG = "#d1495b"
 NS = "#8a93a3"
@@ -69,12 +70,13 @@ def dot_rows(rows: pd.DataFrame, *, key: str, title: str, how: str, zero: float 
 def bias_profile_figure(rows: pd.DataFrame) -> FigureBlock:
     return dot_rows(
         rows, key="profile", title="Bias profile: how far each cue moves the judge",
-        how="Each dot is a probe's bias_effect: the share of verdicts that go to the response a cue favours, "
-            "minus the share that response got without the cue (for position: the first-position rate minus "
-            "50%). Bars are 95% intervals; red marks p < 0.05 (Benjamini-Hochberg adjusted across the "
-            "cue probes; the position row uses its exact sign test). A dot right of the dashed zero line "
-            "means the cue pulls the judge toward the cued response.",
-        missing="No probe of this run has a bias_effect estimate.")
+        how="Each dot is a probe's headline cue_net_effect: the share of verdicts that go to the response a cue "
+            "favours, minus the share that response got with a neutral insertion of the same length in the same "
+            "place, so text that merely lengthens a response is not counted as a cue effect (for position: the "
+            "first-position rate minus 50%). Bars are 95% intervals; red marks p < 0.05 (Benjamini-Hochberg "
+            "adjusted across the cue probes; the position row uses its exact sign test). A dot right of the "
+            "dashed zero line means the cue pulls the judge toward the cued response.",
+        missing="No probe of this run has a headline estimate.")
 
 
 def subset_figure(rows: pd.DataFrame, probe: str) -> FigureBlock:
@@ -141,13 +143,15 @@ def p_first_hist_figure(hist: pd.DataFrame, bins: int = 20) -> FigureBlock:
 
 
 def judges_profile_figure(profile: pd.DataFrame) -> FigureBlock:
-    """bias_effect per probe, one colour per judge (comparison page)."""
+    """The headline effect per cue probe (``cue_net_effect``), one colour per judge (comparison page)."""
     block = FigureBlock(
         "judges-profile", "Bias profiles side by side",
-        "For each probe, one dot per judge: its bias_effect (share of verdicts moved toward the cued response) "
-        "with a 95% interval from its own run. Dots further right are more easily swayed; overlapping intervals "
+        "For each probe, one dot per judge: its cue_net_effect (share of verdicts moved toward the cued response "
+        "beyond what a neutral insertion of the same length does) with a 95% interval from its own run. Dots "
+        "further right are more easily swayed; overlapping intervals "
         "are not a test, so read the paired tests below for whether two judges differ.")
-    rows = profile[profile["metric"] == "bias_effect"] if len(profile) else profile
+    rows = profile[[m == headline_metric(str(p)) and p != "position"
+                    for p, m in zip(profile["probe"], profile["metric"], strict=True)]] if len(profile) else profile
     if rows.empty:
         block.missing = "None of the runs has cue-probe metrics."
         return block
@@ -166,7 +170,7 @@ def judges_profile_figure(profile: pd.DataFrame) -> FigureBlock:
     fig.add_vline(x=0, line_dash="dash", line_color="#444")
     height = 140 + 34 * len(probes) * max(1, len(judges) // 2)
     _layout(fig, height)
-    fig.update_xaxes(title_text="bias_effect (95% CI)", tickformat="+.0%")
+    fig.update_xaxes(title_text="cue_net_effect (95% CI)", tickformat="+.0%")
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(probes))), ticktext=probes, autorange="reversed")
     block.html = embed_figure(fig, height, "jk-fig-judges-profile")
     return block
