@@ -74,9 +74,14 @@ def test_length_judge_report_never_blames_a_cue(runs):
         raw, net = _one(m, probe, "bias_effect"), _one(m, probe, "cue_net_effect")
         assert raw["ci_low"] > 0 and net["ci_low"] <= 0 <= net["ci_high"], probe
         assert cue.loc[probe, "attribution"] == "added_text"
-        assert cue.loc[probe, "words"].startswith("The effect is explained by the added text")
+        words = cue.loc[probe, "words"]
+        assert words.startswith("The effect is explained by the added text")
+        added = _one(m, probe, "added_text_effect")
+        assert f"the raw effect {attribution._ci(raw)}" in words and f"alone moves it {attribution._ci(added)}" in words
+        assert f"the cue moves the judge {attribution._ci(net)}" in words
     text = sections.bias_headline(profile)
-    assert "0 moved the judge beyond the text it adds" in text, text
+    assert "0 moved the judge beyond the text it adds" in text and "No net effect is distinguishable from 0" in text
+    assert "toward the cued response" not in text, text
     assert "the effect is explained by the added text" in text and all(p in text for p in TEXT_PROBES)
     # each probe section: the three estimates side by side, headline first, with n and adjusted p
     s = sections.cue_section("authority", m, pd.DataFrame(), pd.DataFrame(columns=["probe"]), profile)

@@ -63,7 +63,7 @@ def attribution(net: dict[str, Any] | None, raw: dict[str, Any] | None) -> str:
 
 def attribution_words(probe: str, rows: dict[str, dict[str, Any]]) -> str:
     """The sentence that says which estimate moved the judge on ``probe`` (``rows``: metric -> stored row)."""
-    net, raw, added = (rows.get(m) for m in ESTIMATES)
+    net, added, raw = (rows.get(m) for m in ESTIMATES)
     code = attribution(net, raw)
     if code == "no_net":
         if not raw or math.isnan(_num(raw.get("estimate"))):
@@ -76,9 +76,10 @@ def attribution_words(probe: str, rows: dict[str, dict[str, Any]]) -> str:
         return (f"The cue's content moved the judge {way} the cued response beyond the text it adds: "
                 f"{_ci(net)} against a neutral insertion of the same length.")
     if code == "added_text":
-        text = f" (the added text alone: {_ci(added)})" if added else ""
-        return (f"The effect is explained by the added text: the raw effect {_ci(raw)} is not a cue effect, "
-                f"since against a neutral insertion of the same length the cue moves the judge {_ci(net)}{text}.")
+        text = f"; the added text alone moves it {_ci(added)}" if added else ""
+        return (f"The effect is explained by the added text: the raw effect {_ci(raw)} is matched by a neutral "
+                f"insertion of the same length in the same place{text}; net of it the cue moves the judge "
+                f"{_ci(net)}.")
     return f"Neither the cue nor the text it adds moved the judge detectably (net {_ci(net)}, raw {_ci(raw or {})})."
 
 

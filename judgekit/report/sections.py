@@ -121,6 +121,8 @@ def bias_headline(profile: pd.DataFrame) -> str:
                  f"same length moves the judge as much as the cue. ")
     shift = interval_text(top["estimate"], top["ci_low"], top["ci_high"])
     kind = "net effect" if top["metric"] == "cue_net_effect" else "effect"
+    if top["attribution"] not in ("cue", "no_net"):
+        return text + f"No {kind} is distinguishable from 0; the largest was {top['probe']}: {shift}."
     return text + f"The largest {kind} was {top['probe']}: {shift} toward the cued response."
 
 
