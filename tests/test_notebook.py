@@ -49,6 +49,7 @@ def test_dataframe_functions(run):
     assert cued["cue_target"].isin(["A", "B"]).all()
     prof = nb.bias_profile(run_id, db)
     assert prof["probe"].tolist() == ["bandwagon"] and prof["judge"].iloc[0] == "scripted/bandwagon=0.5"
+    assert prof["metric"].tolist() == ["cue_net_effect"] and {"bias_effect", "added_text_effect"} <= set(prof)
     m = nb.metrics(run_id, db, metric="bias_effect")
     assert (m["metric"] == "bias_effect").all() and len(m) > 1
     assert nb.card(db=db)["run"]["run_id"] == run_id
