@@ -50,3 +50,16 @@ NET_KEY = (*PAIR, "placement", "side")
 SIDE_SUFFIXES = {"a": "A", "b": "B", "gold": "label", "other": "other"}
 #: the net-pair metrics: (name, compared arm, reference arm)
 NET_PAIRS = (("added_text_effect", "neutral", "control"), ("cue_net_effect", "cue", "neutral"))
+#: probes whose design has a neutral control: their headline is the net effect
+NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
+
+
+def headline_metric(probe: str) -> str:
+    """The metric (subset "all") that is the headline number of ``probe`` in every view.
+
+    ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
+    a cue probe without one, ``first_position_rate`` for the position probe.
+    """
+    if probe == POSITION:
+        return "first_position_rate"
+    return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"

@@ -44,36 +44,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from judgekit.stats.design import (
+from judgekit.stats.design import (  # noqa: F401  (headline_metric, NEUTRAL_PROBES: re-exported)
     CONTROL,
     CUE_PREFIX,
     NET_KEY,
     NET_PAIRS,
     NEUTRAL_PREFIXES,
+    NEUTRAL_PROBES,
     PAIR,
-    POSITION,
     SIDE_SUFFIXES,
     TARGETS,
+    headline_metric,
 )
 from judgekit.stats.intervals import NAN, exact_mcnemar, paired_diff_ci, ratio_bootstrap
 from judgekit.stats.position import COLUMNS, _per_item
 
 #: the metrics of :data:`judgekit.stats.design.NET_PAIRS`
 NET_METRICS = tuple(name for name, _, _ in NET_PAIRS)
-#: probes whose design has a neutral control: their headline is the net effect
-NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
 _SWAP = {"A": "B", "B": "A"}
-
-
-def headline_metric(probe: str) -> str:
-    """The metric (subset "all") that is the headline number of ``probe`` in every view.
-
-    ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
-    a cue probe without one, ``first_position_rate`` for the position probe.
-    """
-    if probe == POSITION:
-        return "first_position_rate"
-    return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"
 
 
 def is_neutral(condition: object) -> bool:

@@ -30,11 +30,13 @@ from judgekit.stats.design import (
     NET_KEY,
     NET_PAIRS,
     NEUTRAL_PREFIXES,
+    NEUTRAL_PROBES,
     PAIR,
     POSITION,
     SIDE_SUFFIXES,
     TARGETS,
     VALID,
+    headline_metric,
 )
 
 _VALID_SQL = "(" + ", ".join(f"'{v}'" for v in VALID) + ")"
@@ -171,10 +173,8 @@ BESIDE = ("bias_effect", "added_text_effect")
 
 
 def bias_profile() -> str:
-    """One row per (run, cue probe): its headline metric (:func:`judgekit.stats.net.headline_metric`)
+    """One row per (run, cue probe): its headline metric (:func:`judgekit.stats.design.headline_metric`)
     with interval, n, p and adjusted p, and the estimates of :data:`BESIDE` beside it."""
-    from judgekit.stats.net import NEUTRAL_PROBES, headline_metric
-
     probes = ", ".join(f"'{p}'" for p in NEUTRAL_PROBES)
     beside = ",\n       ".join(f"{a}.estimate AS {a}, {a}.ci_low AS {a}_ci_low, {a}.ci_high AS {a}_ci_high, "
                                 f"{a}.n AS {a}_n, {a}.p_adjusted AS {a}_p_adjusted" for a in BESIDE)
