@@ -123,7 +123,8 @@ def card(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> dict[str, An
 
 
 def cards(run_ids: Sequence[str] | None = None, db: str | Path = DEFAULT_DB) -> pd.DataFrame:
-    """Bias cards flattened to one row per (run, probe, metric) for side-by-side tables."""
+    """Bias cards flattened to one row per (run, probe, metric) for side-by-side tables; ``headline`` marks
+    each probe's headline metric (``cue_net_effect`` for the cue probes)."""
     from judgekit.card import bias_card
 
     store = _store(db)
@@ -134,5 +135,6 @@ def cards(run_ids: Sequence[str] | None = None, db: str | Path = DEFAULT_DB) -> 
         c = bias_card(db, rid)
         for probe, stats in c["headline"].items():
             for metric, s in stats.items():
-                rows.append({"run_id": rid, "judge": c["judge"]["spec"], "probe": probe, "metric": metric, **s})
+                rows.append({"run_id": rid, "judge": c["judge"]["spec"], "probe": probe, "metric": metric,
+                             "headline": metric == c["headline_metric"].get(probe), **s})
     return pd.DataFrame(rows)

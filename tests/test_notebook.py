@@ -55,3 +55,6 @@ def test_dataframe_functions(run):
     assert nb.card(db=db)["run"]["run_id"] == run_id
     cards = nb.cards(db=db)
     assert set(cards["probe"]) == {"position", "bandwagon"}
+    heads = cards[cards["headline"]]
+    assert set(zip(heads["probe"], heads["metric"], strict=True)) == {("position", "first_position_rate"),
+                                                                     ("bandwagon", "cue_net_effect")}
