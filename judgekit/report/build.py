@@ -29,13 +29,19 @@ from judgekit.store.db import Store
 EXAMPLES_PER_PROBE = 6
 ORDER_EXAMPLES = 8
 TESTS_USED = [
+    ("cue_net_effect (headline) and added_text_effect", "cue vs a neutral insertion of the same length in the same "
+                                                         "place, and that insertion vs control, over pairs of the "
+                                                         "same item and order; percentile bootstrap resampling "
+                                                         "items; exact sign test over items. When every verdict is "
+                                                         "valid, bias_effect = added_text_effect + cue_net_effect."),
     ("bias_effect", "P(cued response chosen | cue) - P(same response chosen | control) over cued/control pairs "
                     "of the same item and order; percentile bootstrap resampling items (2,000 replicates); exact "
                     "sign test over items on each item's net shift (the pair-level McNemar test is shown as "
                     "bias_effect_mcnemar)."),
     ("multiplicity", "every p-value is adjusted (Benjamini-Hochberg) within its family: the headline tests "
-                     "(one per probe), each probe's subset rows, its secondary tests, its mitigation rows; "
-                     "'significant' always means adjusted p < 0.05."),
+                     "(one per probe: cue_net_effect, first_position_rate), the components beside them "
+                     "(bias_effect, added_text_effect), each probe's subset rows, its secondary tests, its "
+                     "mitigation rows; 'significant' always means adjusted p < 0.05."),
     ("flip and robustness rates", "shares over cued pairs; item-clustered bootstrap."),
     ("noise floor and net flip rate", "flip rate of identical control re-asks; net = flip rate - noise floor "
                                       "with items resampled jointly; bootstrap p-value."),

@@ -24,6 +24,9 @@ the notebook API) scopes and pairs verdicts with these names; nothing else spell
   - ``added_text_effect``: a neutral verdict with a side and the valid control verdict;
   - ``cue_net_effect``: a valid cued verdict (a ``cue_*`` condition, target A or B; its side is
     the target) and the neutral verdict of the same placement and side.
+* The *headline* of a probe (:func:`headline_metric`) is the one estimate every view leads with
+  and the headline multiplicity family adjusts: ``cue_net_effect`` for a cue probe with a
+  neutral control, ``first_position_rate`` for the position probe.
 * A *position pair* is an item of the position probe with valid verdicts in both orders.
 * A run's *own judge choices* are its valid control verdicts in the analysis scope.
 * A *noise pair* joins a valid repeat-0 control verdict with a valid repeat-k (k > 0) control

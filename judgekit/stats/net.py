@@ -10,7 +10,8 @@ minus under another", over pairs of trials of the same item and order:
 * ``bias_effect``: cue vs control (defined and stored by :mod:`judgekit.stats.cues`);
 * ``added_text_effect``: neutral insertion vs control (what the extra text alone does);
 * ``cue_net_effect``: cue vs neutral insertion (what the cue's content does beyond its text),
-  the headline number of every probe with a neutral control (:func:`headline_metric`).
+  the headline number of every probe with a neutral control
+  (:func:`judgekit.stats.design.headline_metric`, re-exported here).
 
 Input: the per-trial frame of ONE probe that :func:`judgekit.stats.cues.cue_metrics` receives,
 after its preparation (``cues.dedupe(cues.prepare(df))``: every input column present, a
@@ -22,13 +23,13 @@ appends these rows itself. Only valid repeat-0 verdicts are used. Conditions:
   ``irrelevant_<...>`` conditions, which are that probe's neutral control. The side is read
   from the condition: gold = the item's label, other = the other response, a / b = A / B
   (original letters), so a neutral trial needs no ``cue_target`` (it favours no response);
-* the control trial of the same ``(item_id, order)``.
+* the control trial of the same pair key (:data:`judgekit.stats.design.PAIR`).
 
 Pairs: the *net pairs* of :mod:`judgekit.stats.design` (``added_text_effect``: a neutral trial
 with the control of its pair key; ``cue_net_effect``: a cue trial with the neutral trial of the
 same pair key, placement and side); the SQL view ``net_pairs`` is generated from the same
-definition (:mod:`judgekit.store.queries`). Per pair ``d = [chosen == side] - [reference chosen == side]`` (a tie
-never picks the side); the estimate is the mean of ``d`` over pairs, ``n`` the number of pairs.
+definition (:mod:`judgekit.store.queries`). Per pair ``d = [chosen == side] - [reference
+chosen == side]`` (a tie never picks the side); the estimate is the mean of ``d`` over pairs, ``n`` the number of pairs.
 When every verdict is valid, ``bias_effect = added_text_effect + cue_net_effect`` exactly.
 
 Interval: percentile bootstrap with items resampled (the two orders and two sides of an item
