@@ -98,7 +98,8 @@ def bias_profile(run_id: str | Sequence[str] | None = None, db: str | Path = DEF
     """
     store = _store(db)
     ids = _ids(store, run_id)
-    sql = f"SELECT * FROM ({BIAS_PROFILE_SQL}) WHERE run_id IN ({', '.join('?' * len(ids))}) ORDER BY run_id, probe"
+    marks = ", ".join("?" * len(ids))
+    sql = "SELECT * FROM (" + BIAS_PROFILE_SQL + f") WHERE run_id IN ({marks}) ORDER BY run_id, probe"
     return store.query(sql, list(ids)).drop(columns=["dataset", "note"]).reset_index(drop=True)
 
 
