@@ -19,15 +19,19 @@ from typing import Any
 from judgekit.atomic import atomic_write_text
 from judgekit.redact import redact_text
 from judgekit.report import queries as q
+from judgekit.stats.net import headline_metric
 from judgekit.store.db import Store
 
 SCHEMA = "judgekit.bias-card/1"
 
-#: metric (subset "all") reported per probe; the first one is the probe's headline.
+#: metrics (subset "all") reported per probe after its headline (:func:`judgekit.stats.net.headline_metric`),
+#: which comes first; a cue probe's headline ``cue_net_effect`` has ``added_text_effect`` and ``bias_effect``
+#: beside it.
 HEADLINE_METRICS = {
     "position": ("first_position_rate", "position_consistency", "accuracy", "preference_fairness",
                  "repetition_stability"),
-    "cue": ("bias_effect", "flip_rate", "flip_rate_net", "noise_floor", "robustness_rate", "harmful_flips",
+    "cue": ("cue_net_effect", "added_text_effect", "bias_effect", "flip_rate", "flip_rate_net", "noise_floor",
+            "robustness_rate", "harmful_flips",
             "helpful_flips"),
     "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift"),
 }
@@ -80,14 +84,14 @@ def _stat(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def headline(metrics: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """probe -> {metric: stat} for the probe's headline metrics (subset "all")."""
+    """probe -> {metric: stat} for the probe's headline metrics (subset "all"); the headline first."""
     by_probe: dict[str, dict[str, Any]] = {}
     index = {(r["probe"], r["metric"]): r for r in metrics if r.get("subset") in ("all", None)}
     for probe in dict.fromkeys(r["probe"] for r in metrics):
         if probe in (None, "all"):
             continue
-        names = HEADLINE_METRICS["position"] if probe == "position" else HEADLINE_METRICS["cue"]
-        names = names + HEADLINE_METRICS["extra"]
+        rest = HEADLINE_METRICS["position"] if probe == "position" else HEADLINE_METRICS["cue"]
+        names = tuple(dict.fromkeys((headline_metric(str(probe)), *rest, *HEADLINE_METRICS["extra"])))
         stats = {m: _stat(index[(probe, m)]) for m in names if (probe, m) in index}
         if stats:
             by_probe[str(probe)] = stats
@@ -118,6 +122,8 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
     config = run.get("config") or {}
     identity = config.get("judge_identity") or {}
     model = [r for r in records if r["probe"] == "all" and r["metric"] == "model_cue_log_odds"]
+    headline_stats = headline(records)
+    headline_probes = list(headline_stats)
     return {
         "schema": SCHEMA,
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -134,7 +140,8 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
                    "orders": sorted(set(design["order"])) if len(design) else [],
                    "conditions": {str(p): sorted(set(g["condition"])) for p, g in design.groupby("probe")},
                    "n_trials": int(design["n_trials"].sum()) if len(design) else 0},
-        "headline": headline(records),
+        "headline_metric": {p: headline_metric(p) for p in headline_probes},
+        "headline": headline_stats,
         "model": {str(r["subset"]): _stat(r) for r in model},
         "quality": _quality(records, counts),
         "usage": {"input_tokens": counts.get("input_tokens"), "output_tokens": counts.get("output_tokens"),

@@ -4,19 +4,21 @@ The runs being compared must have judged the same items (same ``item_id`` and th
 same prompt, responses and label); only the items common to every run are used for
 the ranking, the tests and the agreement, so every comparison is paired.
 
-* **Profile**: each run's own ``bias_effect`` ("all") per cue probe and the position
-  metrics, with the intervals stored in ``metrics`` (computed on all of the run's items).
-* **Ranking**: per criterion (``|bias_effect|`` of each cue probe, their mean over the cue
-  probes, ``position_bias`` = ``|first_position_rate - 0.5|`` over the decisive control verdicts
-  of the position probe, ``position_consistency``, ``accuracy``), items are resampled with replacement
-  (one draw shared by all judges, so the judges stay paired) and the judges ranked in
-  every replicate. Rank 1 is the least biased (the most consistent, the most accurate).
+* **Profile**: each run's own ``cue_net_effect``, ``added_text_effect`` and ``bias_effect``
+  ("all") per cue probe and the position metrics, with the intervals stored in ``metrics``
+  (computed on all of the run's items).
+* **Ranking**: per criterion (the absolute headline effect of each cue probe,
+  :func:`judgekit.stats.net.headline_metric`: ``|cue_net_effect|``, from the net pairs of the
+  read model; their mean over the cue probes; ``position_bias`` = ``|first_position_rate - 0.5|``
+  over the decisive control verdicts of the position probe, ``position_consistency``, ``accuracy``),
+  items are resampled with replacement (one draw shared by all judges, so the judges stay paired)
+  and the judges ranked in every replicate. Rank 1 is the least biased (the most consistent, the most accurate).
   Reported: the rank of the point estimates, the 2.5-97.5% percentile interval of the
   bootstrap ranks, P(rank 1) and n (the units of the estimate: cue pairs, decisive verdicts,
   items in both orders, verdicts). Ties in a replicate get the lowest rank they share.
 * **Paired tests**, for each pair of judges and criterion:
 
-  - ``bias_effect:<probe>``, ``mean_abs_bias_effect`` and ``position_bias``: difference of the statistic,
+  - ``cue_net_effect:<probe>``, ``mean_abs_cue_net_effect`` and ``position_bias``: difference of the statistic,
     paired bootstrap over items (percentile interval; p = twice the smaller share of
     replicates on either side of 0, with a +1 correction);
   - ``position_consistency``: exact McNemar on the per-item "same verdict in both
@@ -49,9 +51,12 @@ from statsmodels.stats.multitest import multipletests
 
 from judgekit.report import queries as q
 from judgekit.stats.intervals import exact_mcnemar, paired_diff_ci, percentile_interval
+from judgekit.stats.net import NET_METRICS, headline_metric
 from judgekit.store.db import Store
 
 GOLD = "gold"
+#: the ranking criterion over the cue probes: the mean of each probe's absolute headline effect
+MEAN_ABS = "mean_abs_cue_net_effect"
 _CHUNK = 250
 
 
@@ -168,7 +173,8 @@ def load_inputs(db: str | Path, run_ids: list[str]) -> dict:
         if missing:
             raise ValueError(f"{db}: no run with id {', '.join(missing)}")
         runs = runs.set_index("run_id").loc[list(run_ids)].reset_index()
-        per = {r: {"hash": q.item_hashes(con, r), "bias": q.item_bias(con, r), "pos": q.item_position(con, r),
+        per = {r: {"hash": q.item_hashes(con, r), "bias": q.item_bias(con, r), "net": q.item_net(con, r),
+                   "pos": q.item_position(con, r),
                    "choices": q.choices(con, r),
                    "metrics": q.df(con, "SELECT * FROM metrics WHERE run_id = ?", [r])} for r in run_ids}
     return {"runs": runs, "per": per}
@@ -271,13 +277,13 @@ def differences(runs: pd.DataFrame, per: dict, n_common: int) -> list[str]:
 
 
 def _profile(per: dict, run_ids: list[str], labels: list[str]) -> pd.DataFrame:
-    keep = {"bias_effect": "all", "first_position_rate": "all", "position_consistency": "all", "accuracy": "all",
-            "flip_rate_net": "all"}
+    keep = {"bias_effect": "all", **dict.fromkeys(NET_METRICS, "all"), "first_position_rate": "all",
+            "position_consistency": "all", "accuracy": "all", "flip_rate_net": "all"}
     frames = []
     for r, lab in zip(run_ids, labels, strict=True):
         m = per[r]["metrics"]
         m = m[m["metric"].isin(keep) & (m["subset"] == "all")]
-        m = m[(m["metric"] == "bias_effect") | (m["probe"] == "position") | (m["metric"] == "flip_rate_net")]
+        m = m[m["metric"].isin(["bias_effect", *NET_METRICS, "flip_rate_net"]) | (m["probe"] == "position")]
         frames.append(m.assign(judge=lab)[["judge", "run_id", "probe", "metric", "estimate", "ci_low", "ci_high",
                                            "n", "p_value", "p_adjusted"]])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -286,15 +292,13 @@ def _profile(per: dict, run_ids: list[str], labels: list[str]) -> pd.DataFrame:
 def _criteria(per: dict, run_ids: list[str], items: list[str]) -> dict:
     """criterion -> (num, den, higher_is_better, kind, extra); num/den are J x items."""
     out: dict = {}
-    probes = set.intersection(*(set(per[r]["bias"]["probe"]) for r in run_ids))
-    for probe in sorted(probes):
-        frames = [per[r]["bias"][per[r]["bias"]["probe"] == probe] for r in run_ids]
-        out[f"bias_effect:{probe}"] = (*_matrix(frames, items, "diff", "n"), False, "boot", None)
+    probes = sorted(set.intersection(*(set(per[r]["bias"]["probe"]) for r in run_ids)))
+    for probe in probes:
+        out[f"{headline_metric(probe)}:{probe}"] = (*_matrix(_headline_items(per, run_ids, probe), items, "diff", "n"),
+                                                   False, "boot", None)
     if len(probes) >= 1:
-        stacked = [_matrix([per[r]["bias"][per[r]["bias"]["probe"] == p] for r in run_ids], items, "diff", "n")
-                   for p in sorted(probes)]
-        out["mean_abs_bias_effect"] = (np.stack([s[0] for s in stacked]), np.stack([s[1] for s in stacked]),
-                                       False, "boot", None)
+        stacked = [_matrix(_headline_items(per, run_ids, p), items, "diff", "n") for p in probes]
+        out[MEAN_ABS] = (np.stack([s[0] for s in stacked]), np.stack([s[1] for s in stacked]), False, "boot", None)
     pos = [per[r]["pos"] for r in run_ids]
     if all(len(p) for p in pos):
         frames, outcomes, firsts = [], [], []
@@ -315,21 +319,34 @@ def _criteria(per: dict, run_ids: list[str], items: list[str]) -> dict:
     return out
 
 
+def _headline_items(per: dict, run_ids: list[str], probe: str) -> list[pd.DataFrame]:
+    """Per run: the per-item (diff, n) of ``probe``'s headline effect (net pairs for ``cue_net_effect``)."""
+    metric = headline_metric(probe)
+    if metric == "bias_effect":
+        return [per[r]["bias"][per[r]["bias"]["probe"] == probe] for r in run_ids]
+    return [per[r]["net"][(per[r]["net"]["probe"] == probe) & (per[r]["net"]["metric"] == metric)] for r in run_ids]
+
+
+def _is_effect(name: str) -> bool:
+    """A per-probe signed-effect criterion (``cue_net_effect:<probe>`` or ``bias_effect:<probe>``)."""
+    return name.split(":", 1)[0] in ("bias_effect", "cue_net_effect") and ":" in name
+
+
 def _aggregate(name: str, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    if name == "mean_abs_bias_effect":
+    if name == MEAN_ABS:
         return np.mean(np.abs(np.stack([_ratio(n, d) for n, d in zip(num, den, strict=True)])), axis=0)
     return _size(name, _ratio(num, den))
 
 
 def _size(name: str, v: np.ndarray) -> np.ndarray:
-    """The ranked statistic from a ratio: |bias_effect|, |first-position rate - 0.5|, or the ratio itself."""
-    if name.startswith("bias_effect:"):
+    """The ranked statistic from a ratio: |effect|, |first-position rate - 0.5|, or the ratio itself."""
+    if _is_effect(name):
         return np.abs(v)
     return np.abs(v - 0.5) if name == "position_bias" else v
 
 
 def _aggregate_reps(name: str, num: np.ndarray, den: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    if name == "mean_abs_bias_effect":
+    if name == MEAN_ABS:
         return np.mean(np.abs(np.stack([ratio_reps(n, d, n_boot, seed) for n, d in zip(num, den, strict=True)])),
                        axis=0)
     return _size(name, ratio_reps(num, den, n_boot, seed))
@@ -337,7 +354,7 @@ def _aggregate_reps(name: str, num: np.ndarray, den: np.ndarray, n_boot: int, se
 
 def _pair_test(kind, name, num, den, reps, point, a, b, extra, seed) -> dict:
     if kind == "boot":
-        if name.startswith("bias_effect:"):  # signed difference of the effects, not of their sizes
+        if _is_effect(name):  # signed difference of the effects, not of their sizes
             est = _ratio(num[[a]], den[[a]])[0] - _ratio(num[[b]], den[[b]])[0]
             signed = ratio_reps(num[[a, b]], den[[a, b]], reps.shape[0], seed)
             diff = signed[:, 0] - signed[:, 1]

@@ -20,12 +20,12 @@ from judgekit.store.db import Store
 
 #: criterion -> what it measures, in the order the headline picks one
 HEADLINE_ORDER = {
-    "mean_abs_bias_effect": "mean |bias_effect| over the common cue probes",
+    "mean_abs_cue_net_effect": "mean |cue_net_effect| over the common cue probes",
     "position_bias": "position bias |first-position rate − 0.5|",
     "accuracy": "accuracy against the gold labels",
     "position_consistency": "position consistency",
 }
-LOWER_IS_BETTER = {"mean_abs_bias_effect", "position_bias"}
+LOWER_IS_BETTER = {"mean_abs_cue_net_effect", "position_bias"}
 
 
 def _num(x: object) -> float:

@@ -34,6 +34,7 @@ from typing import Any
 from judgekit.judges.base import Judge
 from judgekit.judges.prompt import PromptTemplate, build_request, load_template
 from judgekit.plan import load_suite, load_suite_items, make_plan
+from judgekit.stats.net import headline_metric
 from judgekit.types import Item, JudgeRequest, Trial
 
 CHARS_PER_TOKEN = 4
@@ -61,10 +62,15 @@ def mde_paired_proportions(n: int, *, discordance: float = 0.3, alpha: float = 0
 
 
 def _headline(trials: Sequence[Trial]) -> str:
+    """The headline metric of the first probe (:func:`judgekit.stats.net.headline_metric`), in words."""
     first = trials[0].probe if trials else "position"
-    if first == "position":
-        return "position: accuracy with gold shown first minus second (paired, McNemar)"
-    return f"{first}: bias_effect, P(pick cued) with cue minus control (paired, McNemar)"
+    metric = headline_metric(first)
+    if metric == "first_position_rate":
+        return f"{first}: first_position_rate, share of verdicts for the response shown first (sign test over items)"
+    if metric == "cue_net_effect":
+        return (f"{first}: cue_net_effect, P(pick cued) with the cue minus with a neutral insertion of the same "
+                f"length (paired, sign test over items)")
+    return f"{first}: bias_effect, P(pick cued) with cue minus control (paired, sign test over items)"
 
 
 def _token_method(judge: Judge) -> tuple[str, Any]:

@@ -25,13 +25,16 @@ def test_card_fields_and_headline_match_metrics(run):
     card = bias_card(db, run_id)
     assert card["schema"] == SCHEMA == "judgekit.bias-card/1"
     assert set(card) == {"schema", "generated_at", "run", "judge", "decoding", "dataset", "design", "headline",
-                         "model", "quality", "usage", "versions"}
+                         "headline_metric", "model", "quality", "usage", "versions"}
     m = api.metrics(run_id, db=db)
     be = m[(m.probe == "bandwagon") & (m.metric == "bias_effect") & (m.subset == "all")].iloc[0]
     h = card["headline"]["bandwagon"]["bias_effect"]
     assert (h["estimate"], h["ci_low"], h["ci_high"], h["n"]) == pytest.approx(
         (be.estimate, be.ci_low, be.ci_high, be.n))
     assert "first_position_rate" in card["headline"]["position"]
+    assert card["headline_metric"] == {"position": "first_position_rate", "bandwagon": "cue_net_effect"}
+    assert list(card["headline"]["bandwagon"])[:3] == ["cue_net_effect", "added_text_effect", "bias_effect"]
+    assert next(iter(card["headline"]["position"])) == "first_position_rate"
     assert card["judge"]["spec"] == "scripted/bandwagon=0.5" and card["judge"]["identity"]["backend"] == "scripted"
     assert card["dataset"]["n_items"] == 30 and card["design"]["orders"] == ["AB", "BA"]
     assert card["design"]["conditions"]["bandwagon"] == ["control", "cue_gold", "cue_other", "neutral_gold",

@@ -86,15 +86,15 @@ def test_compare_runs_end_to_end(three_runs):
     db, ids = three_runs
     c = compare_runs(db, ids, n_boot=2000)
     assert c.n_items == 40 and list(c.runs["run_id"]) == ids
-    # the per-item SQL reproduces the stored bias_effect of each run
+    # the per-item SQL (net pairs of the read model) reproduces the stored headline cue_net_effect of each run
     for rid, label in zip(ids, c.runs["label"], strict=True):
         stored = api.metrics(rid, db=db)
-        be = stored[(stored.probe == "bandwagon") & (stored.metric == "bias_effect") & (stored.subset == "all")]
-        r = c.ranking[(c.ranking.criterion == "bias_effect:bandwagon") & (c.ranking.judge == label)].iloc[0]
+        be = stored[(stored.probe == "bandwagon") & (stored.metric == "cue_net_effect") & (stored.subset == "all")]
+        r = c.ranking[(c.ranking.criterion == "cue_net_effect:bandwagon") & (c.ranking.judge == label)].iloc[0]
         assert r.estimate == pytest.approx(abs(be.estimate.iloc[0]))
-    bw = c.ranking[c.ranking.criterion == "bias_effect:bandwagon"].set_index("judge")
+    bw = c.ranking[c.ranking.criterion == "cue_net_effect:bandwagon"].set_index("judge")
     assert bw.loc["scripted/first=0.0", "rank"] == 1 and bw.loc["scripted/first=0.0", "p_best"] > 0.9
-    t = c.tests[(c.tests.criterion == "bias_effect:bandwagon") & (c.tests.judge_1 == "scripted/bandwagon=0.6")
+    t = c.tests[(c.tests.criterion == "cue_net_effect:bandwagon") & (c.tests.judge_1 == "scripted/bandwagon=0.6")
                 & (c.tests.judge_2 == "scripted/first=0.0")].iloc[0]
     assert t.difference > 0.15 and t.ci_low > 0 and t.p_holm < 0.05 and t.p_holm >= t.p_value
     # position consistency: the first-biased judge is inconsistent; McNemar p matches the counts

@@ -134,12 +134,12 @@ def test_cli_compare_last_needs_enough_runs(position_runs, tmp_path, capsys):
     assert "--last 9 needs 9" in capsys.readouterr().err
 
 
-def test_cue_probe_runs_headline_on_mean_bias_effect(three_runs):  # noqa: F811
+def test_cue_probe_runs_headline_on_mean_cue_net_effect(three_runs):  # noqa: F811
     db, ids = three_runs
     c = compare_runs(db, ids, n_boot=2000)  # Holm over 14 tests needs the bootstrap p's resolution
     text = headline(c)
-    m = c.ranking[c.ranking.criterion == "mean_abs_bias_effect"].set_index("judge")
-    assert text.startswith("On 40 common items, scripted/first=0.0 has the lowest mean |bias_effect| over the "
+    m = c.ranking[c.ranking.criterion == "mean_abs_cue_net_effect"].set_index("judge")
+    assert text.startswith("On 40 common items, scripted/first=0.0 has the lowest mean |cue_net_effect| over the "
                            "common cue probes: ")
     row = m.loc["scripted/first=0.0"]
     assert interval(row.estimate, row.ci_low, row.ci_high) in text

@@ -21,8 +21,8 @@ from judgekit.analysis.profile.run import judge_verdicts
 from judgekit.card import bias_card
 from judgekit.compare import compare_runs
 from judgekit.datasets import load_items
+from judgekit.report import attribution, sections
 from judgekit.report import queries as q
-from judgekit.report import sections
 from judgekit.report.charts import profile_points
 from judgekit.store.db import Store
 from tests.conftest import write_fact_items
@@ -49,6 +49,8 @@ def report_queries(db: Path, run_ids: list[str]) -> dict:
             ib = q.item_bias(con, r)
             for probe, g in ib.groupby("probe"):
                 out[(r, probe, "bias_effect", "all")] = (g["diff"].sum() / g["n"].sum(), g["n"].sum())
+            for (probe, metric), g in q.item_net(con, r).groupby(["probe", "metric"]):
+                out[(r, probe, metric, "all")] = (g["diff"].sum() / g["n"].sum(), g["n"].sum())
             for f in q.flip_counts(con, r).to_dict("records"):
                 out[(r, f["probe"], "flip_rate", "all")] = (f["n_flipped"] / f["n_pairs"], f["n_pairs"])
                 out[(r, f["probe"], "harmful_flips", "all")] = (f["n_harmful"] / f["n_pairs"], f["n_pairs"])
@@ -66,20 +68,22 @@ def report_profile(db: Path, run_ids: list[str]) -> dict:
         for rec in sections.profile_rows(Store(db, create=False).metrics(r)).to_dict("records"):
             if rec["probe"] == "position":
                 out[(r, "position", "first_position_rate", "all")] = (rec["estimate"] + 0.5, rec["n"])
-            else:
-                out[(r, rec["probe"], "bias_effect", "all")] = (rec["estimate"], rec["n"])
+            else:  # the headline: cue_net_effect
+                out[(r, rec["probe"], rec["metric"], "all")] = (rec["estimate"], rec["n"])
     return out
 
 
 def compare(db: Path, run_ids: list[str]) -> dict:
     c = compare_runs(db, run_ids, n_boot=20)
     out = {(p["run_id"], p["probe"], p["metric"], "all"): (p["estimate"], p["n"]) for p in c.profile.to_dict("records")}
-    # the paired test recomputes each run's bias_effect from the read model: difference of the stored ones
+    # the paired test recomputes each run's headline cue_net_effect from the net pairs: difference of the stored ones
     stored = {(p["run_id"], p["probe"]): p["estimate"] for p in c.profile.to_dict("records")
-              if p["metric"] == "bias_effect"}
-    for t in c.tests[c.tests["criterion"].str.startswith("bias_effect:")].to_dict("records"):
+              if p["metric"] == "cue_net_effect"}
+    tests = c.tests[c.tests["criterion"].str.startswith("cue_net_effect:")]
+    assert len(tests) == 3  # bandwagon, authority, reflection
+    for t in tests.to_dict("records"):
         probe = t["criterion"].split(":", 1)[1]
-        out[(run_ids[0], probe, "bias_effect", "all")] = (
+        out[(run_ids[0], probe, "cue_net_effect", "all")] = (
             t["difference"] + stored[(run_ids[1], probe)], None)
     return out
 
@@ -98,8 +102,8 @@ def compare_ranking(db: Path, run_ids: list[str]) -> dict:
         elif r["criterion"] == "position_bias":
             est = 0.5 + r["estimate"] if side[run] else 0.5 - r["estimate"]
             out[(run, "position", "first_position_rate", "all")] = (est, r["n"])
-        elif r["criterion"].startswith("bias_effect:"):
-            out[(run, r["criterion"].split(":", 1)[1], "bias_effect", "all")] = (None, r["n"])
+        elif r["criterion"].startswith("cue_net_effect:"):
+            out[(run, r["criterion"].split(":", 1)[1], "cue_net_effect", "all")] = (None, r["n"])
     return out
 
 
@@ -112,7 +116,7 @@ def compare_chart(db: Path, run_ids: list[str]) -> dict:
              "accuracy (position probe)": ("position", "accuracy", 0.0)}
     out = {}
     for p in profile_points(c.profile).to_dict("records"):
-        probe, metric, off = names.get(p["label"], (p["label"].split(":")[0], "bias_effect", 0.0))
+        probe, metric, off = names.get(p["label"], (p["label"].split(":")[0], p["label"].split(": ")[-1], 0.0))
         out[(rid[p["judge"]], probe, metric, "all")] = (p["estimate"] + off, p["n"])
     return out
 
@@ -130,7 +134,10 @@ def notebook(db: Path, run_ids: list[str]) -> dict:
     m = nb.metrics(run_ids, db)
     out = {(x["run_id"], x["probe"], x["metric"], x["subset"]): (x["estimate"], x["n"]) for x in m.to_dict("records")}
     for x in nb.bias_profile(run_ids, db).to_dict("records"):
-        out[(x["run_id"], x["probe"], "bias_effect", "all")] = (x["estimate"], x["n"])
+        assert x["metric"] == "cue_net_effect"
+        out[(x["run_id"], x["probe"], x["metric"], "all")] = (x["estimate"], x["n"])
+        for beside in ("bias_effect", "added_text_effect"):
+            out[(x["run_id"], x["probe"], beside, "all")] = (x[beside], x[f"{beside}_n"])
     return out
 
 
@@ -152,13 +159,35 @@ def sql_views(db: Path, run_ids: list[str]) -> dict:
                 SELECT run_id, probe, avg((chosen <> control_chosen)::INT), count(*) FROM noise_pairs
                 WHERE mitigation = 'none' AND probe <> 'position' GROUP BY ALL""").fetchall():
             out[(r, probe, "noise_floor", "all")] = (est, n)
-        for r, probe, est, n in con.execute("SELECT run_id, probe, estimate, n FROM bias_profile").fetchall():
-            out[(r, probe, "bias_effect", "all")] = (est, n)
+        for r, probe, metric, est, n, raw, raw_n, added, added_n in con.execute(
+                "SELECT run_id, probe, metric, estimate, n, bias_effect, bias_effect_n, added_text_effect, "
+                "added_text_effect_n FROM bias_profile").fetchall():
+            out[(r, probe, metric, "all")] = (est, n)
+            out[(r, probe, "bias_effect", "all")] = (raw, raw_n)
+            out[(r, probe, "added_text_effect", "all")] = (added, added_n)
+        for r, probe, metric, est, n in con.execute(f"""
+                SELECT run_id, probe, metric, avg((chosen = side)::INT - (reference_chosen = side)::INT), count(*)
+                FROM net_pairs WHERE {scope} GROUP BY ALL""").fetchall():
+            out[(r, probe, metric, "all")] = (est, n)
         for r, est, n in con.execute("""
                 SELECT run_id, avg((chosen = label)::INT), count(*) FROM judge_choices
                 WHERE probe = 'position' AND label IN ('A', 'B') GROUP BY ALL""").fetchall():
             out[(r, "position", "accuracy", "all")] = (est, n)
     return {k: v for k, v in out.items() if k[0] in run_ids}
+
+
+def report_estimates(db: Path, run_ids: list[str]) -> dict:
+    """The probe section's three estimates side by side, read back from their printed form."""
+    out = {}
+    for r in run_ids:
+        m = Store(db, create=False).metrics(r)
+        for probe in ("bandwagon", "authority", "reflection"):
+            rows = attribution.estimate_table(m, probe)
+            assert [e["metric"] for e in rows] == ["cue_net_effect", "added_text_effect", "bias_effect"]
+            for e in rows:
+                out[(r, probe, e["metric"], "all")] = (float(e["estimate"].split(" points")[0]) / 100,
+                                                       int(e["n"].replace(",", "")))
+    return out
 
 
 def profile_inputs(db: Path, run_ids: list[str], data: Path) -> dict:
@@ -183,6 +212,7 @@ CONSUMERS = {
     "bias card": card,
     "notebook": notebook,
     "SQL views": sql_views,
+    "report estimates": report_estimates,
     "PROFILE inputs": profile_inputs,
 }
 
@@ -198,7 +228,8 @@ def test_consumer_reproduces_stored_estimates(runs, name):
     for key, (est, n) in got.items():
         assert key in stored, (name, key)
         s_est, s_n = stored[key]
-        assert est is None or (np.isnan(est) and np.isnan(s_est)) or est == pytest.approx(s_est, abs=1e-12), (
+        tol = 6e-4 if name == "report estimates" else 1e-12  # printed to 0.1 points (half a unit, float rounding)
+        assert est is None or (np.isnan(est) and np.isnan(s_est)) or est == pytest.approx(s_est, abs=tol), (
             name, key, est, s_est)
         if n is not None:
             assert int(n) == int(s_n), (name, key, n, s_n)

@@ -49,8 +49,12 @@ def test_dataframe_functions(run):
     assert cued["cue_target"].isin(["A", "B"]).all()
     prof = nb.bias_profile(run_id, db)
     assert prof["probe"].tolist() == ["bandwagon"] and prof["judge"].iloc[0] == "scripted/bandwagon=0.5"
+    assert prof["metric"].tolist() == ["cue_net_effect"] and {"bias_effect", "added_text_effect"} <= set(prof)
     m = nb.metrics(run_id, db, metric="bias_effect")
     assert (m["metric"] == "bias_effect").all() and len(m) > 1
     assert nb.card(db=db)["run"]["run_id"] == run_id
     cards = nb.cards(db=db)
     assert set(cards["probe"]) == {"position", "bandwagon"}
+    heads = cards[cards["headline"]]
+    assert set(zip(heads["probe"], heads["metric"], strict=True)) == {("position", "first_position_rate"),
+                                                                     ("bandwagon", "cue_net_effect")}

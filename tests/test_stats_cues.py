@@ -156,7 +156,7 @@ def test_no_bias_and_benjamini_hochberg():
     fam = adj[(adj["metric"] == "bias_effect") & (adj["subset"] == "all")].sort_values("p_value")
     assert len(fam) == 4 and (fam["p_adjusted"] >= fam["p_value"] - 1e-12).all()
     assert fam["p_adjusted"].is_monotonic_increasing
-    assert (fam["family"] == "headline").all()
+    assert (fam["family"] == "components").all()  # beside each probe's headline, cue_net_effect
     no_p = ~np.isfinite(adj["p_value"].to_numpy(float))
     assert adj.loc[no_p, "p_adjusted"].isna().all() and adj.loc[~no_p, "p_adjusted"].notna().all()
     subsets = adj[(adj["metric"] == "bias_effect") & (adj["subset"] != "all") & ~no_p]

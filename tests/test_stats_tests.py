@@ -112,8 +112,8 @@ def test_stored_subset_rows_carry_their_family():
     sub = out[(out["metric"] == "bias_effect") & (out["subset"] != "all")]
     assert len(sub) >= 5 and (sub["family"] == "bandwagon:subsets").all()
     np.testing.assert_allclose(sub["p_adjusted"], benjamini_hochberg(sub["p_value"]))
-    head = out[(out["metric"] == "bias_effect") & (out["subset"] == "all")]
-    assert (head["family"] == "headline").all()
+    raw = out[(out["metric"] == "bias_effect") & (out["subset"] == "all")]
+    assert (raw["family"] == "components").all()  # the headline family holds cue_net_effect
     assert out.loc[np.isfinite(out["p_value"]), "p_adjusted"].notna().all()
 
 

@@ -32,13 +32,19 @@ from judgekit.store.db import Store
 EXAMPLES_PER_PROBE = 6
 ORDER_EXAMPLES = 8
 TESTS_USED = [
+    ("cue_net_effect (headline) and added_text_effect", "cue vs a neutral insertion of the same length in the same "
+                                                         "place, and that insertion vs control, over pairs of the "
+                                                         "same item and order; percentile bootstrap resampling "
+                                                         "items; exact sign test over items. When every verdict is "
+                                                         "valid, bias_effect = added_text_effect + cue_net_effect."),
     ("bias_effect", "P(cued response chosen | cue) - P(same response chosen | control) over cued/control pairs "
                     "of the same item and order; percentile bootstrap resampling items (2,000 replicates); exact "
                     "sign test over items on each item's net shift (the pair-level McNemar test is shown as "
                     "bias_effect_mcnemar)."),
     ("multiplicity", "every p-value is adjusted (Benjamini-Hochberg) within its family: the headline tests "
-                     "(one per probe), each probe's subset rows, its secondary tests, its mitigation rows; "
-                     "'significant' always means adjusted p < 0.05."),
+                     "(one per probe: cue_net_effect, first_position_rate), the components beside them "
+                     "(bias_effect, added_text_effect), each probe's subset rows, its secondary tests, its "
+                     "mitigation rows; 'significant' always means adjusted p < 0.05."),
     ("flip and robustness rates", "shares over cued pairs; item-clustered bootstrap."),
     ("noise floor and net flip rate", "flip rate of identical control re-asks; net = flip rate - noise floor "
                                       "with items resampled jointly; bootstrap p-value."),
@@ -210,7 +216,7 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
 
 
 #: criterion -> axis title of the ranking chart
-RANK_AXES = {"mean_abs_bias_effect": "mean |bias_effect| over the common cue probes (95% CI)",
+RANK_AXES = {"mean_abs_cue_net_effect": "mean |cue_net_effect| over the common cue probes (95% CI)",
              "position_bias": "|first-position rate − 0.5| (95% CI)", "accuracy": "accuracy (95% CI)",
              "position_consistency": "position consistency (95% CI)"}
 
@@ -231,7 +237,8 @@ def _rank_figure(c: Any) -> Any:
         how=f"{better} is better: each judge's {name} on the common items with a 95% bootstrap interval and its n "
             "(units: cue pairs, verdicts or items); the hover gives the judge's rank, its 95% rank interval and "
             "the share of bootstrap replicates in which it ranked first. The headline criterion is the first of "
-            "mean |bias_effect|, position bias, accuracy and position consistency that every run has.")
+            "mean |cue_net_effect| (the cue net of the text it adds), position bias, accuracy and position "
+            "consistency that every run has.")
 
 
 def _profile_records(c: Any) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, embed_figure, n_text
+from judgekit.stats.design import headline_metric
 
 SIG = "#d1495b"
 NS = "#8a93a3"
@@ -71,12 +72,13 @@ def dot_rows(rows: pd.DataFrame, *, key: str, title: str, how: str, zero: float 
 def bias_profile_figure(rows: pd.DataFrame) -> FigureBlock:
     return dot_rows(
         rows, key="profile", title="Bias profile: how far each cue moves the judge",
-        how="Each dot is a probe's bias_effect: the share of verdicts that go to the response a cue favours, "
-            "minus the share that response got without the cue (for position: the first-position rate minus "
-            "50%). Bars are 95% intervals; red marks p < 0.05 (Benjamini-Hochberg adjusted across the "
-            "cue probes; the position row uses its exact sign test). A dot right of the dashed zero line "
-            "means the cue pulls the judge toward the cued response.",
-        missing="No probe of this run has a bias_effect estimate.")
+        how="Each dot is a probe's headline cue_net_effect: the share of verdicts that go to the response a cue "
+            "favours, minus the share that response got with a neutral insertion of the same length in the same "
+            "place, so text that merely lengthens a response is not counted as a cue effect (for position: the "
+            "first-position rate minus 50%). Bars are 95% intervals; red marks p < 0.05 (Benjamini-Hochberg "
+            "adjusted across the cue probes; the position row uses its exact sign test). A dot right of the "
+            "dashed zero line means the cue pulls the judge toward the cued response.",
+        missing="No probe of this run has a headline estimate.")
 
 
 def subset_figure(rows: pd.DataFrame, probe: str) -> FigureBlock:
@@ -156,8 +158,8 @@ def profile_points(profile: pd.DataFrame) -> pd.DataFrame:
     out = []
     for rec in profile.to_dict("records"):
         metric, probe = _text(rec["metric"]), _text(rec["probe"])
-        if metric == "bias_effect":
-            spec = (0, f"{probe}: bias_effect", 0.0)
+        if probe != "position" and metric == headline_metric(probe):
+            spec = (0, f"{probe}: {metric}", 0.0)
         else:
             spec = next(((panel, label, off) for m, panel, label, off in PROFILE_ROWS
                          if m == metric and probe == "position"), None)
@@ -176,9 +178,9 @@ def judges_profile_figure(profile: pd.DataFrame) -> FigureBlock:
     block = FigureBlock(
         "judges-profile", "Bias profiles side by side",
         "One colour per judge (see the legend), one row per metric, each with a 95% interval and its n from the "
-        "judge's own run. Left: shifts, where 0 is no bias: a cue probe's bias_effect (share of verdicts moved "
-        "toward the cued response) and the first-position rate minus 50%. Right: shares, where higher is "
-        "better: position consistency and accuracy. Overlapping intervals are not a test: read the paired "
+        "judge's own run. Left: shifts, where 0 is no bias: a cue probe's cue_net_effect (share of verdicts "
+        "moved toward the cued response beyond a neutral insertion of the same length) and the first-position "
+        "rate minus 50%. Right: shares, where higher is better: position consistency and accuracy. Overlapping intervals are not a test: read the paired "
         "tests below for whether two judges differ.")
     pts = profile_points(profile)
     if pts.empty:

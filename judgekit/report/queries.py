@@ -99,6 +99,17 @@ def item_bias(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
         FROM pairs WHERE cued GROUP BY ALL ORDER BY ALL""", [run_id])
 
 
+def item_net(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Per (probe, metric, item) of the net pairs in the analysis scope: summed shift toward the side, pair count.
+
+    ``sum(diff) / sum(n)`` over items equals the stored ``added_text_effect`` / ``cue_net_effect`` estimate.
+    """
+    return df(con, f"""
+        SELECT probe, metric, item_id,
+               sum((chosen = side)::INTEGER - (reference_chosen = side)::INTEGER) AS diff, count(*) AS n
+        FROM ({sq.scoped("net_pairs")}) GROUP BY ALL ORDER BY ALL""", [run_id])
+
+
 def item_position(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Per item of the position probe (analysis scope): chosen in each order, correctness."""
     return df(con, f"""

@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from judgekit.report import charts
+from judgekit.report import attribution, charts
 from judgekit.report.figures import _num, _text, format_p
 from judgekit.report.html import METRIC_DESCRIPTIONS, metric_groups, pct
 from judgekit.report.queries import cue_json
+from judgekit.stats.net import headline_metric
 from judgekit.types import shown_first
 
 MAX_CHARS = 700
@@ -38,6 +39,8 @@ FLIP_METRICS = ("flip_rate", "flip_rate_net", "noise_floor", "harmful_flips", "h
 EXTRA_METRICS = ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift")
 METRIC_DESCRIPTIONS.update({
     "bias_effect": "P(judge picks the cued response) - P(it picks that response without the cue).",
+    "cue_net_effect": "P(judge picks the cued response) with the cue - with a neutral insertion of the same length.",
+    "added_text_effect": "P(judge picks the response) with a neutral insertion - without it.",
     "flip_rate": "Share of cued verdicts whose chosen response differs from control.",
     "flip_rate_net": "Flip rate minus the noise floor.",
     "noise_floor": "Share of identical control re-asks that changed answer.",
@@ -68,39 +71,59 @@ def interval_text(est: float, lo: float, hi: float) -> str:
 
 
 def profile_rows(metrics: pd.DataFrame) -> pd.DataFrame:
-    """One row per probe: bias_effect "all" (position: first-position rate - 0.5)."""
+    """One row per probe: its headline metric "all" (:func:`judgekit.stats.net.headline_metric`; position:
+    first-position rate - 0.5), with which estimate moved the judge (:mod:`judgekit.report.attribution`)."""
     out = []
-    for rec in metrics[(metrics["metric"] == "bias_effect") & (metrics["subset"] == "all")].to_dict("records"):
+    for probe in dict.fromkeys(metrics.loc[metrics["probe"] != "position", "probe"]):
+        rows = attribution.probe_rows(metrics, probe)
+        rec = rows.get(headline_metric(str(probe)))
+        if rec is None:
+            continue
         p_adj = _num(rec.get("p_adjusted"))
         p = p_adj if not math.isnan(p_adj) else _num(rec.get("p_value"))
-        out.append({"probe": rec["probe"], "label": rec["probe"], "estimate": _num(rec["estimate"]),
-                    "ci_low": _num(rec["ci_low"]), "ci_high": _num(rec["ci_high"]), "n": rec.get("n"),
-                    "p": f"BH-adjusted p {format_p(p)}", "p_num": p,
-                    "group": "p < 0.05" if p < 0.05 else "p ≥ 0.05"})
+        out.append({"probe": rec["probe"], "label": rec["probe"], "metric": rec["metric"],
+                    "estimate": _num(rec["estimate"]), "ci_low": _num(rec["ci_low"]), "ci_high": _num(rec["ci_high"]),
+                    "n": rec.get("n"), "p": f"BH-adjusted p {format_p(p)}", "p_num": p,
+                    "group": "p < 0.05" if p < 0.05 else "p ≥ 0.05",
+                    "attribution": attribution.attribution(rows.get("cue_net_effect"), rows.get("bias_effect")),
+                    "words": attribution.attribution_words(str(probe), rows)})
     fpr = _rows(metrics, "first_position_rate", "position")
     if len(fpr):
         rec = fpr.iloc[0]
         p_adj = _num(rec.get("p_adjusted"))
         p = p_adj if not math.isnan(p_adj) else _num(rec["p_value"])
         out.insert(0, {"probe": "position", "label": "position (first-position rate - 50%)",
+                       "metric": "first_position_rate",
                        "estimate": _num(rec["estimate"]) - 0.5, "ci_low": _num(rec["ci_low"]) - 0.5,
                        "ci_high": _num(rec["ci_high"]) - 0.5, "n": rec["n"],
                        "p": f"sign test, BH-adjusted p {format_p(p)}",
-                       "p_num": p, "group": "p < 0.05" if p < 0.05 else "p ≥ 0.05"})
-    return pd.DataFrame(out, columns=["probe", "label", "estimate", "ci_low", "ci_high", "n", "p", "p_num", "group"])
+                       "p_num": p, "group": "p < 0.05" if p < 0.05 else "p ≥ 0.05", "attribution": "", "words": ""})
+    return pd.DataFrame(out, columns=["probe", "label", "metric", "estimate", "ci_low", "ci_high", "n", "p", "p_num",
+                                      "group", "attribution", "words"])
 
 
 def bias_headline(profile: pd.DataFrame) -> str:
-    """One sentence over the cue probes: which move the judge, and the largest effect."""
+    """One sentence over the cue probes: which cues moved the judge beyond the text they add, which effects
+    the added text explains, and the largest headline effect. A probe whose net interval contains 0 is never
+    counted as moved by its cue."""
     cue = profile[profile["probe"] != "position"].dropna(subset=["estimate"])
     if cue.empty:
         return ""
     top = cue.loc[cue["estimate"].abs().idxmax()]
-    sig = cue[cue["p_num"] < 0.05]["probe"].tolist()
-    text = (f"Of {len(cue)} cue probes, {len(sig)} moved the judge by more than chance allows (BH-adjusted "
+    sig = cue[(cue["p_num"] < 0.05) & cue["attribution"].isin(["cue", "no_net"])]["probe"].tolist()
+    text_only = cue[cue["attribution"] == "added_text"]["probe"].tolist()
+    net = (cue["metric"] == "cue_net_effect").all()
+    what = "beyond the text it adds (cue_net_effect, " if net else "by more than chance allows ("
+    text = (f"Of {len(cue)} cue probes, {len(sig)} moved the judge {what}BH-adjusted "
             f"p < 0.05{': ' + ', '.join(sig) if sig else ''}). ")
+    if text_only:
+        text += (f"For {', '.join(text_only)} the effect is explained by the added text: a neutral insertion of the "
+                 f"same length moves the judge as much as the cue. ")
     shift = interval_text(top["estimate"], top["ci_low"], top["ci_high"])
-    return text + f"The largest effect was {top['probe']}: {shift} toward the cued response."
+    kind = "net effect" if top["metric"] == "cue_net_effect" else "effect"
+    if top["attribution"] not in ("cue", "no_net"):
+        return text + f"No {kind} is distinguishable from 0; the largest was {top['probe']}: {shift}."
+    return text + f"The largest {kind} was {top['probe']}: {shift} toward the cued response."
 
 
 def _dot(rec: dict, label: str) -> dict:
@@ -184,8 +207,8 @@ def cue_section(probe: str, metrics: pd.DataFrame, examples: pd.DataFrame, flips
     sentence = ""
     if len(prof):
         r = prof.iloc[0]
-        sentence = (f"The cue moved the judge toward the cued response by "
-                    f"{interval_text(r['estimate'], r['ci_low'], r['ci_high'])}; {r['p']}, n = {r['n']} cued pairs.")
+        sentence = (f"{r['words']} Headline {r['metric']}: {interval_text(r['estimate'], r['ci_low'], r['ci_high'])}; "
+                    f"{r['p']}, n = {r['n']} pairs.")
     fc = flips[flips["probe"] == probe]
     if len(fc):
         f = fc.iloc[0]
@@ -195,7 +218,7 @@ def cue_section(probe: str, metrics: pd.DataFrame, examples: pd.DataFrame, flips
     ex = examples[examples["probe"] == probe] if len(examples) else examples
     return {
         "probe": probe, "title": PROBE_TITLES.get(probe, probe), "description": CUE_DESCRIPTIONS.get(probe, ""),
-        "sentence": sentence,
+        "sentence": sentence, "estimates": attribution.estimate_table(m, probe),
         "figures": [charts.subset_figure(subset_rows, probe), charts.accuracy_figure(acc, probe),
                     charts.flips_figure(flip_rows, probe)],
         "key_rows": table_rows(m[m["metric"].isin(("bias_effect", *FLIP_METRICS, *EXTRA_METRICS))

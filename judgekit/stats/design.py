@@ -14,6 +14,19 @@ the notebook API) scopes and pairs verdicts with these names; nothing else spell
 * A *cue pair* joins a valid cued (non-control) verdict with the valid control verdict of the
   same ``(run_id, probe, mitigation, item_id, order)`` at the same repeat (0). It is in the
   *cued set* when its target is A or B and its condition is not an ``irrelevant*`` control.
+* A *neutral verdict* is a valid verdict of a neutral control: a ``neutral_*`` condition (every
+  cue probe) or verbosity's ``irrelevant_*``. Its *side* is the original letter of the response
+  its text sits in (or names), read from the condition's suffix: ``gold`` = the item's label,
+  ``other`` = the other response, ``a`` / ``b`` = A / B (no side on an unlabelled gold/other).
+* A *net pair* compares two verdicts of the same ``(run_id, probe, mitigation, item_id, order)``
+  at the same repeat, scored by whether each picked the side ``[chosen == side]``:
+
+  - ``added_text_effect``: a neutral verdict with a side and the valid control verdict;
+  - ``cue_net_effect``: a valid cued verdict (a ``cue_*`` condition, target A or B; its side is
+    the target) and the neutral verdict of the same placement and side.
+* The *headline* of a probe (:func:`headline_metric`) is the one estimate every view leads with
+  and the headline multiplicity family adjusts: ``cue_net_effect`` for a cue probe with a
+  neutral control, ``first_position_rate`` for the position probe.
 * A *position pair* is an item of the position probe with valid verdicts in both orders.
 * A run's *own judge choices* are its valid control verdicts in the analysis scope.
 * A *noise pair* joins a valid repeat-0 control verdict with a valid repeat-k (k > 0) control
@@ -31,3 +44,25 @@ VALID = ("A", "B", "tie")
 TARGETS = ("A", "B")
 CELL = ("run_id", "probe", "mitigation", "item_id", "condition", "placement", "order", "repeat")
 PAIR = ("run_id", "probe", "mitigation", "item_id", "order")
+CUE_PREFIX = "cue_"
+#: condition prefixes of the neutral controls (verbosity's irrelevant text is its neutral control)
+NEUTRAL_PREFIXES = ("neutral_", "irrelevant_")
+#: a cued verdict's neutral reference has the same pair key, placement and side
+NET_KEY = (*PAIR, "placement", "side")
+#: condition suffix of a neutral control -> its side: an original letter, or "label" / "other label"
+SIDE_SUFFIXES = {"a": "A", "b": "B", "gold": "label", "other": "other"}
+#: the net-pair metrics: (name, compared arm, reference arm)
+NET_PAIRS = (("added_text_effect", "neutral", "control"), ("cue_net_effect", "cue", "neutral"))
+#: probes whose design has a neutral control: their headline is the net effect
+NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
+
+
+def headline_metric(probe: str) -> str:
+    """The metric (subset "all") that is the headline number of ``probe`` in every view.
+
+    ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
+    a cue probe without one, ``first_position_rate`` for the position probe.
+    """
+    if probe == POSITION:
+        return "first_position_rate"
+    return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"

@@ -23,8 +23,10 @@ is all 0 or all 1 (separation) is left out of the fit and gets a nan row; a fit 
 or does not converge gives nan rows with a note, never an exception.
 
 :func:`add_adjusted_p` adds ``family`` and ``p_adjusted``: Benjamini-Hochberg within each
-family (:func:`family_of`): the headline tests (one per probe), each probe's subset rows, its
-secondary tests, its mitigation rows and the model. Rows without a p-value get nan.
+family (:func:`family_of`): the headline tests (one per probe: ``cue_net_effect`` of each cue
+probe, the position probe's first-position rate), the components beside them (``bias_effect``
+and ``added_text_effect``), each probe's subset rows, its secondary tests, its mitigation rows
+and the model. Rows without a p-value get nan.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparatio
 
 from judgekit.stats.cues import Rows, cue_pairs, dedupe, prepare
 from judgekit.stats.intervals import NAN
+from judgekit.stats.net import NET_METRICS, headline_metric
 from judgekit.types import shown_first_col
 
 MAX_ABS_COEF = 20.0
@@ -132,19 +135,25 @@ def benjamini_hochberg(pvalues) -> np.ndarray:
 
 
 HEADLINE = "headline"
+#: the estimates shown beside each probe's headline (bias_effect, added_text_effect), one family across probes
+COMPONENTS = "components"
 
 
 def family_of(probe: str, metric: str, subset: str) -> str:
     """The multiplicity family of a metrics row (see docs/metrics.md "Multiplicity").
 
-    ``headline``: each cue probe's ``bias_effect`` "all" and the position probe's
-    ``first_position_rate``; ``<probe>:subsets``: a probe's other ``bias_effect`` rows
-    (condition, kind, template, placement); ``<probe>:mitigations``: its ``mitigation_*`` rows;
-    ``model``: the cross-probe model; ``<probe>:secondary``: every other test of the probe.
+    ``headline``: each probe's :func:`judgekit.stats.net.headline_metric` "all" (``cue_net_effect``
+    of a cue probe with a neutral control, else its ``bias_effect``; the position probe's
+    ``first_position_rate``); ``components``: the other two estimates of those cue probes,
+    ``bias_effect`` and ``added_text_effect`` "all"; ``<probe>:subsets``: a probe's other
+    ``bias_effect`` rows (condition, kind, template, placement); ``<probe>:mitigations``: its
+    ``mitigation_*`` rows; ``model``: the cross-probe model; ``<probe>:secondary``: every other test.
     """
     probe = str(probe)
-    if (metric == "bias_effect" and subset == "all") or (probe == "position" and metric == "first_position_rate"):
+    if subset == "all" and metric == headline_metric(probe):
         return HEADLINE
+    if subset == "all" and metric in ("bias_effect", *NET_METRICS):
+        return COMPONENTS
     if metric == "bias_effect":
         return f"{probe}:subsets"
     if metric.startswith("mitigation_"):

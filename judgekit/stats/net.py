@@ -10,7 +10,8 @@ minus under another", over pairs of trials of the same item and order:
 * ``bias_effect``: cue vs control (defined and stored by :mod:`judgekit.stats.cues`);
 * ``added_text_effect``: neutral insertion vs control (what the extra text alone does);
 * ``cue_net_effect``: cue vs neutral insertion (what the cue's content does beyond its text),
-  the headline number of every probe with a neutral control (:func:`headline_metric`).
+  the headline number of every probe with a neutral control
+  (:func:`judgekit.stats.design.headline_metric`, re-exported here).
 
 Input: the per-trial frame of ONE probe that :func:`judgekit.stats.cues.cue_metrics` receives,
 after its preparation (``cues.dedupe(cues.prepare(df))``: every input column present, a
@@ -22,12 +23,13 @@ appends these rows itself. Only valid repeat-0 verdicts are used. Conditions:
   ``irrelevant_<...>`` conditions, which are that probe's neutral control. The side is read
   from the condition: gold = the item's label, other = the other response, a / b = A / B
   (original letters), so a neutral trial needs no ``cue_target`` (it favours no response);
-* the control trial of the same ``(item_id, order)``.
+* the control trial of the same pair key (:data:`judgekit.stats.design.PAIR`).
 
-Pairs. ``added_text_effect``: a neutral trial with the control of its ``(item_id, order)``;
-``cue_net_effect``: a cue trial with the neutral trial of the same ``(item_id, order,
-placement, side)``. Per pair ``d = [chosen == side] - [reference chosen == side]`` (a tie
-never picks the side); the estimate is the mean of ``d`` over pairs, ``n`` the number of pairs.
+Pairs: the *net pairs* of :mod:`judgekit.stats.design` (``added_text_effect``: a neutral trial
+with the control of its pair key; ``cue_net_effect``: a cue trial with the neutral trial of the
+same pair key, placement and side); the SQL view ``net_pairs`` is generated from the same
+definition (:mod:`judgekit.store.queries`). Per pair ``d = [chosen == side] - [reference
+chosen == side]`` (a tie never picks the side); the estimate is the mean of ``d`` over pairs, ``n`` the number of pairs.
 When every verdict is valid, ``bias_effect = added_text_effect + cue_net_effect`` exactly.
 
 Interval: percentile bootstrap with items resampled (the two orders and two sides of an item
@@ -43,71 +45,67 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from judgekit.stats.design import (  # noqa: F401  (headline_metric, NEUTRAL_PROBES: re-exported)
+    CONTROL,
+    CUE_PREFIX,
+    NET_KEY,
+    NET_PAIRS,
+    NEUTRAL_PREFIXES,
+    NEUTRAL_PROBES,
+    PAIR,
+    SIDE_SUFFIXES,
+    TARGETS,
+    headline_metric,
+)
 from judgekit.stats.intervals import NAN, exact_mcnemar, paired_diff_ci, ratio_bootstrap
 from judgekit.stats.position import COLUMNS, _per_item
 
-CONTROL = "control"
-NEUTRAL_PREFIX = "neutral_"
-#: verbosity's neutral control (same length of clearly irrelevant text)
-IRRELEVANT_PREFIX = "irrelevant_"
-NET_METRICS = ("added_text_effect", "cue_net_effect")
-#: probes whose design has a neutral control: their headline is the net effect
-NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
+#: the metrics of :data:`judgekit.stats.design.NET_PAIRS`
+NET_METRICS = tuple(name for name, _, _ in NET_PAIRS)
 _SWAP = {"A": "B", "B": "A"}
-
-
-def headline_metric(probe: str) -> str:
-    """The metric (subset "all") that is the headline number of ``probe`` in every view.
-
-    ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
-    a cue probe without one, ``first_position_rate`` for the position probe.
-    """
-    if probe == "position":
-        return "first_position_rate"
-    return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"
 
 
 def is_neutral(condition: object) -> bool:
     """Whether a condition is a neutral control (``neutral_*``, or verbosity's ``irrelevant_*``)."""
-    return isinstance(condition, str) and condition.startswith((NEUTRAL_PREFIX, IRRELEVANT_PREFIX))
+    return isinstance(condition, str) and condition.startswith(NEUTRAL_PREFIXES)
 
 
 def neutral_side(condition: str, label: object) -> str | None:
     """Original letter of the response a neutral condition's text sits in (or names), or None."""
-    suffix = condition.rsplit("_", 1)[-1]
-    if suffix in ("a", "b"):
-        return suffix.upper()
-    if label not in ("A", "B"):
+    side = SIDE_SUFFIXES.get(condition.rsplit("_", 1)[-1])
+    if side in TARGETS:
+        return side
+    if side is None or label not in TARGETS:
         return None
-    return {"gold": label, "other": _SWAP[str(label)]}.get(suffix)
+    return str(label) if side == "label" else _SWAP[str(label)]
 
 
-def arms(d: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(control, cue, neutral) valid repeat-0 trials, columns ``item_id, order, placement, chosen`` and,
-    on cue and neutral rows, ``side``."""
-    r0 = d.loc[(d["repeat"] == 0) & (d["status"] == "valid"),
-               ["item_id", "order", "placement", "condition", "label", "cue_target", "chosen"]]
+def arms(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """arm ("control", "cue", "neutral") -> valid repeat-0 trials with the pair key
+    (:data:`judgekit.stats.design.PAIR`), ``placement`` ("" when none), ``chosen`` and, on cue and
+    neutral rows, ``side``."""
+    keep = [*PAIR, "placement", "chosen"]
+    r0 = d.loc[(d["repeat"] == 0) & (d["status"] == "valid"), [*keep, "condition", "label", "cue_target"]]
     r0 = r0.assign(placement=r0["placement"].fillna(""))
     cond = r0["condition"].astype(str)
-    keep = ["item_id", "order", "placement", "chosen"]
     control = r0.loc[cond == CONTROL, keep]
-    cued = cond.str.startswith("cue_") & r0["cue_target"].isin(["A", "B"])
+    cued = cond.str.startswith(CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))
     cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"].astype(object))
-    neutral_rows = r0[cond.str.startswith((NEUTRAL_PREFIX, IRRELEVANT_PREFIX))]
+    neutral_rows = r0[cond.str.startswith(NEUTRAL_PREFIXES)]
     sides = [neutral_side(c, lab) for c, lab in zip(neutral_rows["condition"], neutral_rows["label"], strict=True)]
     neutral = neutral_rows[keep].assign(side=pd.Series(sides, index=neutral_rows.index, dtype=object))
-    return control, cue, neutral[neutral["side"].isin(["A", "B"])]
+    return {"control": control, "cue": cue, "neutral": neutral[neutral["side"].isin(list(TARGETS))]}
 
 
 def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """metric -> pairs with ``item_id, x1, x0`` (the compared arm, the reference arm picked the side)."""
-    control, cue, neutral = arms(d)
-    ctrl = control[["item_id", "order", "chosen"]].rename(columns={"chosen": "chosen_0"})
-    added = neutral.merge(ctrl, on=["item_id", "order"], how="inner")
-    ref = neutral.rename(columns={"chosen": "chosen_0"})
-    net = cue.merge(ref, on=["item_id", "order", "placement", "side"], how="inner")
+    """metric -> its net pairs (:mod:`judgekit.stats.design`) with ``item_id, x1, x0``: whether the
+    compared and the reference verdict picked the side."""
+    a = arms(d)
     out = {}
-    for metric, p in (("added_text_effect", added), ("cue_net_effect", net)):
+    for metric, arm, ref in NET_PAIRS:
+        on = list(PAIR) if ref == CONTROL else list(NET_KEY)
+        reference = a[ref][[*on, "chosen"]] if ref == CONTROL else a[ref]
+        p = a[arm].merge(reference.rename(columns={"chosen": "chosen_0"})[[*on, "chosen_0"]], on=on, how="inner")
         out[metric] = pd.DataFrame({"item_id": p["item_id"].to_numpy(dtype=object),
                                     "x1": (p["chosen"] == p["side"]).to_numpy(bool),
                                     "x0": (p["chosen_0"] == p["side"]).to_numpy(bool)})

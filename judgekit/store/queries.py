@@ -10,6 +10,8 @@ the statistics' frames: ``choice`` is the presented position, ``chosen``, ``labe
 * :func:`slim` : one row per verdict, no text column, cue fields pulled out of the JSON.
 * :func:`cells` : the design cells (errors dropped, the first trial of a cell kept).
 * :func:`cue_pairs` : every cue pair of every mitigation and repeat, with ``cued``.
+* :func:`net_pairs` : every net pair (``added_text_effect``: neutral vs control;
+  ``cue_net_effect``: cue vs neutral), with ``side`` and the reference verdict as ``reference_*``.
 * :func:`position_pairs` : one row per (run, mitigation, repeat, item) of the position probe.
 * :func:`judge_choices` : a run's own valid control verdicts in the analysis scope.
 * :func:`noise_pairs` : repeat-0 vs repeat-k control verdicts.
@@ -19,7 +21,23 @@ Consumers take the analysis scope (mitigation ``none``, repeat 0) with :func:`sc
 
 from __future__ import annotations
 
-from judgekit.stats.design import BASELINE, CELL, CONTROL, IRRELEVANT, PAIR, POSITION, TARGETS, VALID
+from judgekit.stats.design import (
+    BASELINE,
+    CELL,
+    CONTROL,
+    CUE_PREFIX,
+    IRRELEVANT,
+    NET_KEY,
+    NET_PAIRS,
+    NEUTRAL_PREFIXES,
+    NEUTRAL_PROBES,
+    PAIR,
+    POSITION,
+    SIDE_SUFFIXES,
+    TARGETS,
+    VALID,
+    headline_metric,
+)
 
 _VALID_SQL = "(" + ", ".join(f"'{v}'" for v in VALID) + ")"
 _TARGETS_SQL = "(" + ", ".join(f"'{v}'" for v in TARGETS) + ")"
@@ -78,6 +96,44 @@ JOIN valid k ON k.condition = '{CONTROL}' AND {_on(PAIR, 'k', 'c')} AND k.repeat
 WHERE c.condition <> '{CONTROL}' AND c.probe <> '{POSITION}'"""
 
 
+def _side_sql(alias: str) -> str:
+    """The side of a neutral verdict (:data:`judgekit.stats.design.SIDE_SUFFIXES`) as a SQL expression."""
+    swap = f"CASE {alias}.label WHEN 'A' THEN 'B' WHEN 'B' THEN 'A' END"
+    label = f"CASE WHEN {alias}.label IN {_TARGETS_SQL} THEN {{}} END"
+    whens = " ".join(
+        f"WHEN ends_with({alias}.condition, '_{suffix}') THEN "
+        + (f"'{side}'" if side in TARGETS else label.format(f"{alias}.label" if side == "label" else swap))
+        for suffix, side in SIDE_SUFFIXES.items())
+    return f"CASE {whens} END"
+
+
+def net_pairs(source: str = "verdict_slim") -> str:
+    """Every net pair: ``metric``, the compared verdict, its ``side`` and the reference verdict (``reference_*``)."""
+    neutral = " OR ".join(f"starts_with(condition, '{p}')" for p in NEUTRAL_PREFIXES)
+    arms = {
+        "control": f"SELECT *, NULL::VARCHAR AS side FROM valid WHERE condition = '{CONTROL}'",
+        "neutral": f"SELECT * FROM (SELECT *, {_side_sql('valid')} AS side FROM valid "
+                   f"WHERE probe <> '{POSITION}' AND ({neutral})) WHERE side IN {_TARGETS_SQL}",
+        "cue": f"SELECT *, cue_target AS side FROM valid WHERE starts_with(condition, '{CUE_PREFIX}') "
+               f"AND cue_target IN {_TARGETS_SQL} AND probe <> '{POSITION}'",
+    }
+    keyed = tuple(c for c in NET_KEY if c not in ("placement", "side"))
+
+    def on(ref: str) -> str:
+        cond = [_on(keyed, "r", "x"), "r.repeat = x.repeat"]
+        if ref != CONTROL:
+            cond += ["coalesce(r.placement, '') = coalesce(x.placement, '')", "r.side = x.side"]
+        return " AND ".join(cond)
+
+    selects = [f"""SELECT '{metric}' AS metric, x.run_id, x.probe, x.mitigation, x.repeat, x.item_id, x."order",
+       x.placement, x.side, x.kind, x.label, x.condition, x.trial_id, x.chosen,
+       r.condition AS reference_condition, r.trial_id AS reference_trial_id, r.chosen AS reference_chosen
+FROM {arm} x
+JOIN {ref} r ON {on(ref)}""" for metric, arm, ref in NET_PAIRS]
+    ctes = ",\n".join(f"{name} AS ({sql})" for name, sql in arms.items())
+    return f"{_with(source)},\n{ctes}\n" + "\nUNION ALL\n".join(selects)
+
+
 def position_pairs(source: str = "verdict_slim") -> str:
     """Per (run, mitigation, repeat, item) of the position probe: each order's verdict (nulls when missing)."""
     return f"""{_with(source)}
@@ -108,8 +164,29 @@ WHERE r.repeat > 0 AND r.condition = '{CONTROL}'"""
 
 
 #: view name -> generator, in creation order (each reads ``verdict_slim``).
-UNIT_VIEWS = {"cue_pairs": cue_pairs, "position_pairs": position_pairs, "judge_choices": judge_choices,
-              "noise_pairs": noise_pairs}
+UNIT_VIEWS = {"cue_pairs": cue_pairs, "net_pairs": net_pairs, "position_pairs": position_pairs,
+              "judge_choices": judge_choices, "noise_pairs": noise_pairs}
+
+
+#: estimates shown beside each probe's headline in ``bias_profile`` (column prefix = metric name)
+BESIDE = ("bias_effect", "added_text_effect")
+
+
+def bias_profile() -> str:
+    """One row per (run, cue probe): its headline metric (:func:`judgekit.stats.design.headline_metric`)
+    with interval, n, p and adjusted p, and the estimates of :data:`BESIDE` beside it."""
+    probes = ", ".join(f"'{p}'" for p in NEUTRAL_PROBES)
+    beside = ",\n       ".join(f"{a}.estimate AS {a}, {a}.ci_low AS {a}_ci_low, {a}.ci_high AS {a}_ci_high, "
+                                f"{a}.n AS {a}_n, {a}.p_adjusted AS {a}_p_adjusted" for a in BESIDE)
+    joins = "\n".join(f"LEFT JOIN metrics {a} ON {a}.run_id = m.run_id AND {a}.probe = m.probe "
+                       f"AND {a}.metric = '{a}' AND {a}.subset = 'all'" for a in BESIDE)
+    return f"""SELECT m.run_id, r.judge, r.dataset, m.probe, m.metric, m.estimate, m.ci_low, m.ci_high, m.n, m.p_value,
+       m.p_adjusted, m.note,
+       {beside}
+FROM metrics m JOIN runs r USING (run_id)
+{joins}
+WHERE m.subset = 'all' AND m.probe <> '{POSITION}'
+  AND m.metric = CASE WHEN m.probe IN ({probes}) THEN '{headline_metric(NEUTRAL_PROBES[0])}' ELSE 'bias_effect' END"""
 
 
 def view_sql() -> str:

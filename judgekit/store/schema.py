@@ -1,6 +1,6 @@
 """The DuckDB schema: a public, documented interface (see README "DuckDB tables" and docs/sql.md)."""
 
-from judgekit.store.queries import view_sql
+from judgekit.store.queries import bias_profile, view_sql
 
 SCHEMA_VERSION = 1
 
@@ -156,10 +156,5 @@ FROM runs r LEFT JOIN verdicts v USING (run_id)
 GROUP BY ALL;
 
 CREATE OR REPLACE VIEW bias_profile AS
-SELECT m.run_id, r.judge, r.dataset, m.probe, m.estimate, m.ci_low, m.ci_high, m.n, m.p_value, m.p_adjusted,
-       m.note
-FROM metrics m JOIN runs r USING (run_id)
-WHERE m.metric = 'bias_effect' AND m.subset = 'all';
-
-""" + view_sql()
+""" + bias_profile() + ";\n\n" + view_sql()
 
