@@ -34,7 +34,13 @@ def headline_metric(probe: str, available: Iterable[str]) -> str | None:
     (the cue beyond the text it adds) when the run stored it, else ``bias_effect``. ``None`` when
     the run has none of them (e.g. the cross-probe ``all`` rows).
     """
+    from judgekit.stats.design import headline_metric as preferred  # the one definition (stdlib only)
+
     have = set(available)
+    first = preferred(probe)
+    if first in have:
+        return first
+    # runs stored before the preferred metric existed: the next best they have
     order = POSITION_HEADLINES if probe == "position" else CUE_HEADLINES
     return next((m for m in order if m in have), None)
 

@@ -180,8 +180,8 @@ def judges_profile_figure(profile: pd.DataFrame) -> FigureBlock:
         "One colour per judge (see the legend), one row per metric, each with a 95% interval and its n from the "
         "judge's own run. Left: shifts, where 0 is no bias: a cue probe's cue_net_effect (share of verdicts "
         "moved toward the cued response beyond a neutral insertion of the same length) and the first-position "
-        "rate minus 50%. Right: shares, where higher is better: position consistency and accuracy. Overlapping intervals are not a test: read the paired "
-        "tests below for whether two judges differ.")
+        "rate minus 50%. Right: shares, where higher is better: position consistency and accuracy. "
+        "Overlapping intervals are not a test: read the paired tests below for whether two judges differ.")
     pts = profile_points(profile)
     if pts.empty:
         block.missing = "None of the runs has a bias or position metric with an estimate."
