@@ -19,7 +19,7 @@ from typing import Any
 from judgekit.atomic import atomic_write_text
 from judgekit.redact import redact_text
 from judgekit.report import queries as q
-from judgekit.stats.net import headline_metric
+from judgekit.stats.design import headline_metric
 from judgekit.store.db import Store
 
 SCHEMA = "judgekit.bias-card/1"
