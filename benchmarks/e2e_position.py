@@ -141,10 +141,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
 
 def write_inputs(folder: Path, n_pairs: int, base: str) -> Path:
     """The pairs file for ``--data`` and the request bodies judgekit sends for it, one JSON per line."""
-    from judgekit.api import load_suite_items
     from judgekit.judges.openai_compat import OpenAICompatJudge
     from judgekit.judges.prompt import build_request, load_template
-    from judgekit.suites import build_trials, load_suite
+    from judgekit.plan import load_suite, load_suite_items, make_plan
 
     filler = "The reasoning goes step by step and checks each claim against the question. " * 6
     rows = [{"id": f"p{i}", "prompt": f"Question {i}: which answer is right, and why?",
@@ -153,11 +152,11 @@ def write_inputs(folder: Path, n_pairs: int, base: str) -> Path:
     data = folder / "pairs.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     spec = load_suite("position")
-    items, _ = load_suite_items(spec, data=str(data))
-    trials = build_trials(spec, items, seed=0, options={"repeats": 0, "repeat_fraction": 0.0})
+    items, dataset = load_suite_items(spec, data=str(data))
     judge = OpenAICompatJudge("openai/bench", api_base=base)
-    tmpl, identity = load_template(spec["template"]), judge.identity()
-    bodies = [json.dumps(judge.body(build_request(tmpl, identity, t))) for t in trials]
+    plan = make_plan(spec, items, dataset, seed=0, stochastic=judge.stochastic)  # what `eval` plans for this judge
+    tmpl, identity = load_template(plan.template), judge.identity()
+    bodies = [json.dumps(judge.body(build_request(tmpl, identity, t, sample_index=t.repeat))) for t in plan.trials]
     (folder / "bodies.jsonl").write_text("\n".join(bodies) + "\n", encoding="utf-8")
     return data
 

@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from judgekit.analysis.icai.run import run_icai
-from judgekit.analysis.profile.report import profile_section_html
-from judgekit.analysis.profile.run import gather_judgments, run_profile
-from judgekit.atomic import report_missing
-from judgekit.card import bias_card
-from judgekit.datasets.loaders import load_items
-from judgekit.debias import judge_pairs as run_judge_pairs
-from judgekit.dryrun import dry_run_suite
-from judgekit.engine.runner import RunStats, execute
+from judgekit.atomic import artefact_missing, report_missing
+from judgekit.engine.runner import RunStats, execute, run_fingerprint
 from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
 from judgekit.notebook import agreement_matrix, bias_profile, cards, comparison
 from judgekit.plan import load_suite, load_suite_items, make_plan
-from judgekit.report.build import build_report, compare_page
-from judgekit.report.mitigation import mitigation_section_html
 from judgekit.store.db import Store
-from judgekit.suites import compute_metrics
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The analyses, the report builders and the statistics are imported inside the functions that use them:
+# a rerun answered by an identical finished run needs none of them.
 __all__ = ["EvalResult", "Store", "agreement_matrix", "bias_profile", "card", "cards", "compare", "comparison",
            "dry_run", "evaluate", "icai", "import_judgments", "judge_pairs", "load_suite_items", "metrics",
            "principles", "profile", "report", "runs",
@@ -63,6 +57,7 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     Running the same call again after an interruption resumes the unfinished run.
     ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec.
     """
+    t0 = time.monotonic()
     spec = load_suite(suite, probes=list(probes) if probes else None)
     if spec.kind == "icai":
         return icai(data=data, db=db, judge=judge_obj if judge_obj is not None else judge,  # type: ignore[return-value]
@@ -82,6 +77,14 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
         # the template text is kept with the run, so an old run can be reconstructed after a template edit
         config = {**plan.config, "template_text": {"system": tmpl.system, "user": tmpl.user}}
         store = Store(db)
+        same = reusable_run(store, run_fingerprint(plan.run_spec, j.identity(), plan.items, tmpl),
+                            out=out if make_report and spec.kind == "probe" else None)
+        if same is not None:  # an identical finished run answers this call: nothing is asked, written or rendered
+            log.info("run %s is identical and complete: reused", same)
+            n = len(plan.trials)
+            stats = RunStats(same, True, n, n, 0, 0, 0, time.monotonic() - t0)
+            path = Path(out) / f"{same}.html" if make_report and spec.kind == "probe" else None
+            return EvalResult(same, stats, store.metrics(same), path, None)
         stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress,
                         reuse_finished=report_missing(out) if make_report else None)
     finally:
@@ -91,10 +94,14 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     if source:  # every verdict came from the cache of an identical run: its metrics are these metrics
         store.copy_metrics(source, stats.run_id)
     else:
+        from judgekit.suites import compute_metrics
+
         m = compute_metrics(spec, store.metrics_frame(stats.run_id), seed=seed, mitigations=plan.mitigations)
         store.write_metrics(stats.run_id, spec.name, m)
     analysis = None
     if spec.kind == "profile":
+        from judgekit.analysis.profile.run import run_profile
+
         analysis = run_profile(data=data or spec.data[0], items=items, db=db, judges=(j.spec,), mapping=mapping,
                                judge_options=judge_options, extractor=spec.default("extractor"),
                                factors=spec.default("factors"), seed=seed, progress=progress,
@@ -110,6 +117,9 @@ def profile(*, data: str, db: str | Path = DEFAULT_DB, judges: Sequence[str] = (
     """PROFILE of ``data``: first judge the pairs (position suite, both orders) with every judge in
     ``judges`` that has no verdicts on them yet, then :func:`~judgekit.analysis.profile.run.run_profile`.
     ``options`` go to ``run_profile`` (extractor, factors, n_boot, top_k, use_gold)."""
+    from judgekit.analysis.profile.run import gather_judgments, run_profile
+    from judgekit.datasets.loaders import load_items
+
     items = load_items(data, mapping=mapping, split=split, limit=limit)
     if judges:
         have, _ = gather_judgments(Store(db), items, judges, use_gold=False)
@@ -124,11 +134,15 @@ def profile(*, data: str, db: str | Path = DEFAULT_DB, judges: Sequence[str] = (
 
 def dry_run(suite: str = "position", **kwargs: Any) -> dict[str, Any]:
     """Requests, tokens, estimated cost and minimum detectable effect of a run, without calling a model."""
+    from judgekit.dryrun import dry_run_suite
+
     return dry_run_suite(suite, **kwargs)
 
 
 def judge_pairs(data: str, **kwargs: Any) -> pd.DataFrame:
     """Judge every pair of ``data`` with mitigations; see :func:`judgekit.debias.judge_pairs`."""
+    from judgekit.debias import judge_pairs as run_judge_pairs
+
     return run_judge_pairs(data, **kwargs)
 
 
@@ -139,8 +153,36 @@ def icai(*, data: str | None = None, db: str | Path = DEFAULT_DB, judge: Any = N
     """Inverse constitution extraction: a short list of principles that reconstructs the labels.
 
     Settings not given here (``principles``, ``options``) are the defaults written in ``suites/icai.yaml``."""
+    from judgekit.analysis.icai.run import run_icai
+
     return run_icai(data=data, db=db, judge=judge, mapping=mapping, principles_k=principles, seed=seed,
                     judge_options=judge_options, out_dir=str(out), progress=progress, options=options or None)
+
+
+def reusable_run(store: Store, fingerprint: str, *, out: str | Path | None = None) -> str | None:
+    """The newest finished run with ``fingerprint`` that can stand for a new one, or None.
+
+    It must hold a verdict for every trial and no error (errors are asked again), metrics computed by
+    this judgekit and statistics version, and, when ``out`` is given, a complete report ``out/RUN_ID.html``.
+    """
+    from judgekit import __version__
+    from judgekit.stats import STATS_VERSION
+
+    with store.connect(read_only=True) as con:
+        rows = con.execute(
+            "SELECT r.run_id FROM runs r WHERE r.fingerprint = ? AND r.status = 'finished' "
+            "AND (SELECT count(*) FROM verdicts v WHERE v.run_id = r.run_id AND v.choice <> 'error' "
+            "     AND v.error IS NULL) = (SELECT count(*) FROM trials t WHERE t.run_id = r.run_id) "
+            "AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.run_id = r.run_id "
+            "                AND (v.choice = 'error' OR v.error IS NOT NULL)) "
+            "AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id) "
+            "AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id AND (m.judgekit_version "
+            "IS DISTINCT FROM ? OR m.stats_version IS DISTINCT FROM ?)) ORDER BY r.started_at DESC",
+            [fingerprint, __version__, STATS_VERSION]).fetchall()
+    for (run_id,) in rows:
+        if out is None or not artefact_missing(Path(out) / f"{run_id}.html"):
+            return str(run_id)
+    return None
 
 
 def _identical_finished_run(store: Store, stats: RunStats) -> str | None:
@@ -165,6 +207,10 @@ def _identical_finished_run(store: Store, stats: RunStats) -> str | None:
 def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,
            extra_sections: list[tuple[str, str]] | None = None) -> Path:
     """Write the HTML report of a run (the newest when ``run_id`` is None) and return its path."""
+    from judgekit.analysis.profile.report import profile_section_html
+    from judgekit.report.build import build_report
+    from judgekit.report.mitigation import mitigation_section_html
+
     store = Store(db, create=False)
     run_id = run_id or latest_run(store)
     sections = list(extra_sections or ())
@@ -179,11 +225,15 @@ def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str |
 def compare(run_ids: list[str], *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,
             n_boot: int = 2000) -> Path:
     """One HTML page comparing judges (runs) on the same items; returns its path."""
+    from judgekit.report.build import compare_page
+
     return compare_page(db, run_ids, out, n_boot=n_boot)[0]
 
 
 def card(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> dict[str, Any]:
     """The bias card of a run (the newest when ``run_id`` is None): a JSON-serialisable dict."""
+    from judgekit.card import bias_card
+
     return bias_card(db, run_id or latest_run(Store(db, create=False)))
 
 
@@ -226,6 +276,8 @@ def principles(run_id: str | None = None, db: str | Path = DEFAULT_DB) -> pd.Dat
     m = store.metrics(run_id or latest_run(store))
     m = m[(m["probe"] == "principle") & (m["subset"] != "all")]
     if m.empty:
+        import pandas as pd
+
         return pd.DataFrame(columns=["principle", "n"])
     wide = m.pivot_table(index="subset", columns="metric", values="estimate", sort=False)
     wide.columns = [c.removeprefix("principle_") for c in wide.columns]

@@ -20,7 +20,6 @@ from judgekit.atomic import atomic_write_text
 from judgekit.redact import redact_text
 from judgekit.report import queries as q
 from judgekit.stats.design import headline_metric
-from judgekit.store.db import Store
 
 SCHEMA = "judgekit.bias-card/1"
 
@@ -109,16 +108,21 @@ def _quality(metrics: list[dict[str, Any]], counts: dict[str, Any]) -> dict[str,
 
 
 def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
-    """The bias card of one run as a JSON-serialisable dict (schema ``judgekit.bias-card/1``)."""
-    store = Store(db, create=False)
-    run = store.run(run_id)
-    with store.connect(read_only=True) as con:
-        metrics = q.df(con, "SELECT probe, metric, subset, estimate, ci_low, ci_high, p_value, p_adjusted, n "
-                            "FROM metrics WHERE run_id = ? ORDER BY probe, metric, subset", [run_id])
+    """The bias card of one run as a JSON-serialisable dict (schema ``judgekit.bias-card/1``).
+
+    Read with DuckDB alone (no pandas), so ``judgekit card`` starts fast."""
+    from judgekit.console import _connect
+
+    con = _connect(db)
+    try:
+        run = _run_row(con, db, run_id)
+        records = q.records(con, "SELECT probe, metric, subset, estimate, ci_low, ci_high, p_value, p_adjusted, n "
+                                 "FROM metrics WHERE run_id = ? ORDER BY probe, metric, subset", [run_id])
         counts = q.counts(con, run_id)
-        prov = q.provenance(con, run_id)
-        design = q.design(con, run_id)
-    records = metrics.astype(object).where(metrics.notna(), None).to_dict("records")
+        prov = q.records(con, q.PROVENANCE_SQL, [run_id])
+        design = q.records(con, q.DESIGN_SQL, [run_id])
+    finally:
+        con.close()
     config = run.get("config") or {}
     identity = config.get("judge_identity") or {}
     model = [r for r in records if r["probe"] == "all" and r["metric"] == "model_cue_log_odds"]
@@ -133,13 +137,8 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
                 "fingerprint": _clean(run.get("fingerprint"))},
         "judge": {"spec": _clean(str(run.get("judge"))), "identity": _clean(identity, IDENTITY_KEYS)},
         "decoding": _clean(config.get("decoding") or {}, DECODING_KEYS),
-        "dataset": {"name": str(run.get("dataset")), "sources": sorted(set(prov["source"])) if len(prov) else [],
-                    "n_items": int(prov["n_items"].sum()) if len(prov) else 0,
-                    "kinds": {str(k): int(v) for k, v in prov.groupby("kind")["n_items"].sum().items()}},
-        "design": {**_clean({k: config.get(k) for k in DESIGN_KEYS if k in config}),
-                   "orders": sorted(set(design["order"])) if len(design) else [],
-                   "conditions": {str(p): sorted(set(g["condition"])) for p, g in design.groupby("probe")},
-                   "n_trials": int(design["n_trials"].sum()) if len(design) else 0},
+        "dataset": _dataset(str(run.get("dataset")), prov),
+        "design": _design(config, design),
         "headline_metric": {p: headline_metric(p) for p in headline_probes},
         "headline": headline_stats,
         "model": {str(r["subset"]): _stat(r) for r in model},
@@ -149,6 +148,37 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
                   "latency_median_s": counts.get("latency_median_s"), "latency_p95_s": counts.get("latency_p95_s")},
         "versions": _clean({str(k): str(v) for k, v in (run.get("versions") or {}).items()}),
     }
+
+
+def _run_row(con: Any, db: str | Path, run_id: str) -> dict[str, Any]:
+    """The ``runs`` row of ``run_id`` with ``config`` and ``versions`` parsed; a clear error when absent."""
+    rows = q.records(con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
+    if not rows:
+        raise ValueError(f"{db}: no run with id {run_id!r}")
+    rec = rows[0]
+    for key in ("config", "versions"):
+        rec[key] = json.loads(rec[key]) if isinstance(rec[key], str) else (rec[key] or {})
+    return rec
+
+
+def _dataset(name: str, prov: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sources, item count and items per kind, from the per-(source, kind, label) counts."""
+    kinds: dict[str, int] = {}
+    for r in prov:
+        kinds[str(r["kind"])] = kinds.get(str(r["kind"]), 0) + int(r["n_items"])
+    return {"name": name, "sources": sorted({r["source"] for r in prov}),
+            "n_items": sum(int(r["n_items"]) for r in prov), "kinds": dict(sorted(kinds.items()))}
+
+
+def _design(config: dict[str, Any], design: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's design settings, orders, conditions per probe and trial count, from the per-cell counts."""
+    conditions: dict[str, set[str]] = {}
+    for r in design:
+        conditions.setdefault(str(r["probe"]), set()).add(r["condition"])
+    return {**_clean({k: config.get(k) for k in DESIGN_KEYS if k in config}),
+            "orders": sorted({r["order"] for r in design}),
+            "conditions": {p: sorted(c) for p, c in sorted(conditions.items())},
+            "n_trials": sum(int(r["n_trials"]) for r in design)}
 
 
 def _iso(value: Any) -> str | None:

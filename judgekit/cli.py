@@ -99,7 +99,7 @@ def _print_profile(analysis: dict[str, Any]) -> None:
 
 def _cmd_eval(a: argparse.Namespace) -> int:
     from judgekit import api
-    from judgekit.analysis.icai.run import is_icai_suite
+    from judgekit.plan.spec import is_icai_suite
 
     if is_icai_suite(a.suite):
         from judgekit.analysis.icai.cli import cmd_icai
@@ -123,7 +123,9 @@ def _cmd_eval(a: argparse.Namespace) -> int:
                        mitigations=a.mitigations,
                        probes=probes)
     s = res.stats
-    resumed = f" (resumed: {s.n_done_before} already done)" if s.resumed else ""
+    resumed = ("" if not s.resumed else " (identical to this finished run: nothing asked again)"
+               if s.n_done_before == s.n_trials and not s.n_judged and not s.n_cached
+               else f" (resumed: {s.n_done_before} already done)")
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
           f"{s.n_cached} from cache, {s.n_errors} errors, {s.seconds:.1f} s")
     print_run_summary(a.db, res.run_id, verbose=getattr(a, "verbose", False))

@@ -30,7 +30,21 @@ def test_end_to_end_planted_bias_and_cache(tmp_path, fact_file):
     m = res.metrics.set_index(["metric", "subset"])
     pc = m.loc[("position_consistency", "all")]
     assert abs(pc.estimate - 0.7) < 0.08 and pc.ci_low < pc.estimate < pc.ci_high and pc.n == 200
-    # a second identical run is served from the cache: no request is sent
+    # the same call again is answered by the identical finished run: nothing is asked or written
+    same = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, out=tmp_path,
+                        make_report=False, progress=False)
+    assert same.run_id == res.run_id and same.stats.n_judged == same.stats.n_cached == 0
+    assert same.stats.n_done_before == 400 and len(api.runs(db)) == 1
+    pd.testing.assert_frame_equal(same.metrics, res.metrics)
+    # with a report asked for and none written yet, the finished run is reopened and its report written
+    rep = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, out=tmp_path,
+                       progress=False)
+    assert rep.run_id == res.run_id and rep.report_path is not None and rep.report_path.stat().st_size > 0
+    # a run whose metrics came from another judgekit or statistics version is not reused: a new run is
+    # served from the cache (no request is sent) and its metrics are computed again
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE metrics SET stats_version = 'old' WHERE run_id = ?", [res.run_id])
+    con.close()
     res2 = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, out=tmp_path,
                         make_report=False, progress=False)
     assert res2.run_id != res.run_id
@@ -39,7 +53,7 @@ def test_end_to_end_planted_bias_and_cache(tmp_path, fact_file):
     assert list(v1.sort_values("trial_id").choice) == list(v2.sort_values("trial_id").choice)
     runs = api.runs(db)
     assert set(runs.status) == {"finished"} and len(runs) == 2
-    # the rerun's metrics are the first run's (same verdicts, same seed), copied rather than recomputed
+    # the rerun's metrics are the first run's (same verdicts, same seed)
     cols = ["metric", "subset", "estimate", "ci_low", "ci_high", "n"]
     m1 = res.metrics[cols].sort_values(["metric", "subset"]).reset_index(drop=True)
     m2 = res2.metrics[cols].sort_values(["metric", "subset"]).reset_index(drop=True)
@@ -149,3 +163,16 @@ def test_notebook_reads_while_a_run_writes(tmp_path):
 def test_store_reader_does_not_create_or_lock(tmp_path):
     with pytest.raises(Exception, match="no such judgekit database"):
         Store(tmp_path / "missing.duckdb", create=False)
+
+
+def test_a_finished_run_with_an_error_is_not_reused(tmp_path, fact_file):
+    db = tmp_path / "j.duckdb"
+    res = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, make_report=False,
+                       progress=False)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE verdicts SET choice = 'error', error = 'boom' WHERE run_id = ? AND trial_id = "
+                "(SELECT min(trial_id) FROM verdicts WHERE run_id = ?)", [res.run_id, res.run_id])
+    con.close()
+    again = api.evaluate("position", judge="scripted/first=0.3", data=str(fact_file), db=db, make_report=False,
+                         progress=False)
+    assert again.run_id != res.run_id and again.stats.n_judged == 1 and again.stats.n_cached == 399

@@ -149,10 +149,13 @@ def test_local_server_without_key_gets_placeholder(monkeypatch: pytest.MonkeyPat
         OpenAICompatJudge("hosted_vllm/org/model")
 
 
-def test_cost_from_litellm_price_table() -> None:
+def test_cost_from_litellm_price_table(monkeypatch: pytest.MonkeyPatch) -> None:
     prices = token_prices("gpt-4o-mini")
     assert prices is not None and prices[0] > 0 and prices[1] > prices[0]
     with FakeOpenAI() as server:
+        [(_, out)] = list(judge_for(server, model="openai/gpt-4o-mini").judge([make_request(0)]))
+        assert out.cost_usd is None  # a loopback server has no per-token price
+        monkeypatch.setattr("judgekit.judges.prices.is_local_url", lambda url: False)  # as if it were hosted
         [(_, out)] = list(judge_for(server, model="openai/gpt-4o-mini").judge([make_request(0)]))
     assert out.cost_usd == pytest.approx(out.input_tokens * prices[0] + out.output_tokens * prices[1])
 

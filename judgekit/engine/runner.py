@@ -65,7 +65,8 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _fingerprint(spec: RunSpec, identity: dict[str, Any], items: Sequence[Item], template: PromptTemplate) -> str:
+def run_fingerprint(spec: RunSpec, identity: dict[str, Any], items: Sequence[Item], template: PromptTemplate) -> str:
+    """The identity of a run: suite spec, whole judge identity, data and template text (equal = same run)."""
     blob = json.dumps({"spec": asdict(spec), "judge": identity, "data": dataset_fingerprint(list(items)),
                        "template": [template.system, template.user]}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -122,7 +123,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
     requests: list[JudgeRequest] = [build_request(template, identity, t, sample_index=t.repeat) for t in trials]
     keys = [r.key for r in requests]
     labels = {it.id: it.label for it in items}
-    fingerprint = _fingerprint(spec, identity, items, template)
+    fingerprint = run_fingerprint(spec, identity, items, template)
 
     with WriterLock(store.path):
         journal = Journal(str(store.path) + ".journal")

@@ -47,6 +47,7 @@ from judgekit.judges.api import (
 )
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle, limit_for, provider_of
+from judgekit.judges.prices import endpoint_prices
 from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, read_text, read_text_with_first_token
 from judgekit.types import JudgeOutput, JudgeRequest
 
@@ -212,8 +213,8 @@ class OpenAICompatJudge(Judge):
             return None
 
     def prices(self) -> tuple[float, float] | None:
-        """Per-token prices when litellm knows the model (never for self-hosted servers)."""
-        return None if self.provider == "hosted_vllm" else token_prices(self.wire_model)
+        """Per-token prices when litellm's table knows the model (never for local or self-hosted servers)."""
+        return endpoint_prices(self.provider, self.wire_model, [e.url for e in self.endpoints])
 
     def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
         if self._closed:

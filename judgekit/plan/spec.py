@@ -204,3 +204,8 @@ def load_suite(name_or_path: str | Path, probes: list[str] | None = None) -> Sui
     except yaml.YAMLError as e:
         raise SpecError(f"{_shown(path)}: not valid YAML: {e}") from None
     return parse_suite(raw if raw is not None else {}, path).narrowed(probes)
+
+
+def is_icai_suite(name_or_path: str) -> bool:
+    """True when a suite name or YAML path declares ``kind: icai``."""
+    return suite_path(name_or_path).is_file() and load_suite(name_or_path).kind == "icai"

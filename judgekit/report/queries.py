@@ -11,12 +11,14 @@ read model (:mod:`judgekit.store.queries`), so every count here matches the stor
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from judgekit.store import queries as sq
+
+if TYPE_CHECKING:  # pandas is imported by the functions that return frames: the bias card reads records only
+    import pandas as pd
 
 #: Columns of the trial cue JSON pulled out in SQL.
 CUE_FIELDS = """json_extract_string(t.cue, '$.target') AS cue_target,
@@ -30,28 +32,45 @@ def df(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.DataFr
     return con.execute(sql, params).df()
 
 
+def records(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of ``sql`` as dicts (NULL as None), read with DuckDB alone."""
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+COUNTS_SQL = """
+    SELECT count(*) AS n_verdicts,
+           count(*) FILTER (WHERE choice = 'invalid') AS n_invalid,
+           count(*) FILTER (WHERE choice = 'error' OR error IS NOT NULL) AS n_errors,
+           count(*) FILTER (WHERE choice = 'tie') AS n_ties,
+           count(*) FILTER (WHERE cached) AS n_cached,
+           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+           sum(cost_usd) AS cost_usd, count(cost_usd) AS n_costed,
+           median(latency_s) AS latency_median_s, quantile_cont(latency_s, 0.95) AS latency_p95_s
+    FROM verdicts WHERE run_id = ?"""
+
+DESIGN_SQL = """
+    SELECT t.probe, t.condition, t."order", t.repeat, count(*) AS n_trials, count(v.trial_id) AS n_verdicts
+    FROM trials t LEFT JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
+    WHERE t.run_id = ? GROUP BY ALL ORDER BY ALL"""
+
+PROVENANCE_SQL = """
+    SELECT coalesce(source, '') AS source, coalesce(kind, '') AS kind, coalesce(label, '') AS label,
+           count(*) AS n_items
+    FROM items WHERE run_id = ? GROUP BY ALL ORDER BY ALL"""
+
+
 def counts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     """Verdict counts, tokens, cost and latency of a run (one row)."""
-    row = df(con, """
-        SELECT count(*) AS n_verdicts,
-               count(*) FILTER (WHERE choice = 'invalid') AS n_invalid,
-               count(*) FILTER (WHERE choice = 'error' OR error IS NOT NULL) AS n_errors,
-               count(*) FILTER (WHERE choice = 'tie') AS n_ties,
-               count(*) FILTER (WHERE cached) AS n_cached,
-               sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-               sum(cost_usd) AS cost_usd, count(cost_usd) AS n_costed,
-               median(latency_s) AS latency_median_s, quantile_cont(latency_s, 0.95) AS latency_p95_s
-        FROM verdicts WHERE run_id = ?""", [run_id]).iloc[0].to_dict()
-    return {k: (None if pd.isna(v) else (int(v) if k.startswith("n_") or k.endswith("tokens") else float(v)))
+    [row] = records(con, COUNTS_SQL, [run_id])
+    return {k: (None if v is None or v != v else (int(v) if k.startswith("n_") or k.endswith("tokens") else float(v)))
             for k, v in row.items()}
 
 
 def design(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Trials and verdicts per (probe, condition, order, repeat)."""
-    return df(con, """
-        SELECT t.probe, t.condition, t."order", t.repeat, count(*) AS n_trials, count(v.trial_id) AS n_verdicts
-        FROM trials t LEFT JOIN verdicts v ON v.run_id = t.run_id AND v.trial_id = t.trial_id
-        WHERE t.run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id])
+    return df(con, DESIGN_SQL, [run_id])
 
 
 def cue_design(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
@@ -63,10 +82,7 @@ def cue_design(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
 
 def provenance(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Items per (source, kind, label)."""
-    return df(con, """
-        SELECT coalesce(source, '') AS source, coalesce(kind, '') AS kind, coalesce(label, '') AS label,
-               count(*) AS n_items
-        FROM items WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id])
+    return df(con, PROVENANCE_SQL, [run_id])
 
 
 def p_first_hist(con: duckdb.DuckDBPyConnection, run_id: str, bins: int = 20) -> pd.DataFrame:
@@ -172,6 +188,8 @@ def order_flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, limit: int 
     flips = flips[flips["chosen_ab"].notna() & flips["chosen_ba"].notna() & (flips["chosen_ab"] != flips["chosen_ba"])]
     if flips.empty:
         return flips, 0
+    import pandas as pd
+
     pick = flips.sample(n=min(limit, len(flips)), random_state=seed)["item_id"].tolist()
     con.register("_pick", pd.DataFrame({"item_id": pick}))
     try:

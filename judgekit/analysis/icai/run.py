@@ -35,7 +35,8 @@ from judgekit.analysis.icai.store import save_icai
 from judgekit.analysis.icai.vote import collect_votes, vote_counts, vote_matrix, vote_prompt
 from judgekit.datasets import DatasetError, dataset_fingerprint, load_items
 from judgekit.judges.base import Judge
-from judgekit.plan.spec import load_suite, suite_path
+from judgekit.plan.spec import is_icai_suite as is_icai_suite  # re-exported: it lives with the suite spec
+from judgekit.plan.spec import load_suite
 from judgekit.resources import data_dir
 from judgekit.store.db import Store
 from judgekit.types import Item
@@ -49,11 +50,6 @@ JUDGE_DEFAULTS = {"mode": "generate", "max_new_tokens": 512, "max_tokens": 1024}
 def suite_defaults(suite: str = "icai") -> dict[str, Any]:
     """The ``defaults`` of an icai suite file (``suites/icai.yaml`` unless named)."""
     return dict(load_suite(suite).defaults)
-
-
-def is_icai_suite(name_or_path: str) -> bool:
-    """True when a suite name or YAML path declares ``kind: icai``."""
-    return suite_path(name_or_path).is_file() and load_suite(name_or_path).kind == "icai"
 
 
 def _make_judge(judge: str | Judge | None, items: Sequence[Item], seed: int, options: dict[str, Any] | None) -> Judge:
