@@ -16,8 +16,8 @@ a seeded sample of the requests to send: one warm-up request, then at least one 
 (``max(4, batch_size)`` requests, or ``time_sample``), timed. A local judge sorts requests by
 length and pads each batch to its longest, so the estimate is the load time plus the measured
 time scaled by the padded length (characters) of the run's batches over the sample's; the
-verdicts of the sample are discarded, nothing is stored. An API judge is called never: its time is the number of
-rounds of ``concurrency`` requests in flight times an assumed latency per request
+verdicts of the sample are discarded, nothing is stored. An API judge is never called: its time
+is the number of rounds of ``concurrency`` requests in flight times an assumed latency per request
 (``latency_s``, default :data:`API_LATENCY_S`), or the time its requests-per-minute cap allows,
 whichever is longer; retries and throttling are not modelled. A batch API answers within the
 provider's window and is not estimated. Every figure says how it was obtained.
@@ -133,7 +133,7 @@ def _padded(requests: Sequence[JudgeRequest], batch: int) -> int:
 
 def _time_local(judge: Judge, to_send: Sequence[JudgeRequest], load_s: float | None, sample_n: int | None,
                 seed: int) -> tuple[float | None, str, int]:
-    """Judge a seeded sample of ``to_send`` (after one warm-up request) and extrapolate by batches."""
+    """Judge a seeded sample of ``to_send`` (after one warm-up request), scaled to the run by padded length."""
     n = len(to_send)
     load = "" if load_s is None else f"model load {load_s:.1f} s (measured) + "
     if n == 0:
@@ -170,7 +170,7 @@ def _time_api(judge: Judge, n: int, latency_s: float | None) -> tuple[float | No
     rpm = getattr(limit, "rpm", None)
     lat = API_LATENCY_S if latency_s is None else float(latency_s)
     seconds = math.ceil(n / conc) * lat
-    how = (f"assumed {lat:g} s per request{' (the default; set latency_s)' if latency_s is None else ''}, "
+    how = (f"assumed {lat:g} s per request{' (the default; --assume-latency to change)' if latency_s is None else ''}, "
            f"{conc} in flight: {math.ceil(n / conc):,} rounds")
     if rpm:
         paced = n / float(rpm) * 60

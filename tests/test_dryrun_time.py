@@ -109,7 +109,7 @@ def test_an_api_judge_is_rounds_of_its_concurrency_times_the_stated_latency_or_i
     seconds, how, called = estimate_time(j, _api_requests(20), latency_s=2.0)
     assert (seconds, called) == (3 * 2.0, 0) and "assumed 2 s per request, 8 in flight: 3 rounds" in how
     seconds, how, _ = estimate_time(j, _api_requests(20))
-    assert seconds == 3 * dryrun.API_LATENCY_S and "the default; set latency_s" in how
+    assert seconds == 3 * dryrun.API_LATENCY_S and "the default; --assume-latency to change" in how
     paced = OpenAICompatJudge("openai/fake", api_base="http://127.0.0.1:9/v1", concurrency=8, rpm=30)
     seconds, how, _ = estimate_time(paced, _api_requests(20), latency_s=2.0)
     assert seconds == pytest.approx(20 / 30 * 60) and "30 requests per minute" in how
