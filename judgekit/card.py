@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from judgekit.atomic import atomic_write_text
+from judgekit.console import decoding_text
 from judgekit.redact import redact_text
 from judgekit.report import queries as q
 from judgekit.stats.design import headline_metric
@@ -136,7 +137,8 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
                 "seed": None if run.get("seed") is None else int(run["seed"]),
                 "fingerprint": _clean(run.get("fingerprint"))},
         "judge": {"spec": _clean(str(run.get("judge"))), "identity": _clean(identity, IDENTITY_KEYS)},
-        "decoding": _clean(config.get("decoding") or {}, DECODING_KEYS),
+        "decoding": (decoding := _clean(config.get("decoding") or {}, DECODING_KEYS)),
+        "decoding_text": decoding_text(decoding),
         "dataset": _dataset(str(run.get("dataset")), prov),
         "design": _design(config, design),
         "headline_metric": {p: headline_metric(p) for p in headline_probes},

@@ -49,7 +49,12 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
                         "default: the suite's template")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
     p.add_argument("--dry-run", action="store_true",
-                   help="print requests, tokens, estimated cost and minimum detectable effect; call no model")
+                   help="print requests, tokens, estimated cost, wall time and minimum detectable effect; an API "
+                        "model is not called, a local model judges a few requests to time them")
+    p.add_argument("--assume-latency", type=float, default=None, metavar="SECONDS",
+                   help="--dry-run: seconds per API request assumed for the wall time (default 1)")
+    p.add_argument("--time-sample", type=int, default=None, metavar="N",
+                   help="--dry-run: requests a local model judges to be timed (default max(4, batch size); 0: none)")
     p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                    help="also print every stored metric row (as `judgekit metrics RUN_ID` does)")
     add_progress_option(p)
@@ -113,7 +118,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
             a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit, kind=a.kind,
             db=a.db, seed=a.seed, repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
             probes=probes, mitigations=a.mitigations, judge_options={**_judge_options(a), "batch": False},
-            batch=a.batch)))
+            batch=a.batch, latency_s=a.assume_latency, time_sample=a.time_sample)))
         return 0
 
     res = api.evaluate(a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit,

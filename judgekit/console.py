@@ -196,26 +196,105 @@ def probe_lines(metrics: list[Row], items: dict[str, int] | None = None, order: 
     return ["per probe (headline estimate, 95% interval):", *table(body, header)]
 
 
-def mitigation_lines(metrics: list[Row], order: Sequence[str] = ()) -> list[str]:
+def _mitigation_cells(metrics: list[Row], order: Sequence[str] = ()) -> list[tuple[str, str, dict[str, Row]]]:
+    """(bias, mitigation, {metric: stored row}) for every mitigation cell, biases in ``order`` first."""
     cells: dict[tuple[str, str], dict[str, Row]] = {}
     for r in metrics:
         subset = str(r.get("subset") or "")
-        if r["metric"] in MITIGATION_METRICS and subset.startswith("mitigation:"):
+        if str(r["metric"]).startswith("mitigation_") and subset.startswith("mitigation:"):
             cells.setdefault((str(r["probe"]), subset.removeprefix("mitigation:")), {})[str(r["metric"])] = r
-    if not cells:
-        return []
-    body = []
     rank = {p: i for i, p in enumerate(order)}
-    for (probe, mit), c in sorted(cells.items(), key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0])):
+    return [(p, m, c) for (p, m), c in sorted(cells.items(), key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0]))]
+
+
+def mitigation_lines(metrics: list[Row], order: Sequence[str] = ()) -> list[str]:
+    body = []
+    for probe, mit, c in _mitigation_cells(metrics, order):
+        if not any(m in c for m in MITIGATION_METRICS):
+            continue
         b, a = c.get("mitigation_bias_change", {}), c.get("mitigation_accuracy_change", {})
         t, x = c.get("mitigation_tie_rate", {}), c.get("mitigation_extra_tokens", {})
         ci = "" if _missing(b.get("ci_low")) else f" [{pp(b['ci_low'])[:-3]}, {pp(b['ci_high'])[:-3]}]"
         body.append([probe, mit, pp(b.get("estimate")) + ci, pp(a.get("estimate")),
                      "–" if _missing(t.get("estimate")) else f"{100 * float(t['estimate']):.1f}%",
                      "–" if _missing(x.get("estimate")) else f"{float(x['estimate']):.1f}"])
+    if not body:
+        return []
     header = ["bias", "mitigation", "change in bias (95% CI)", "change in accuracy", "tie rate",
               "extra tokens/verdict"]
     return ["per mitigation and bias:", *table(body, header)]
+
+
+#: a fix whose tie rate reaches this share is flagged: it may look good by answering "tie"
+TIE_WARNING = 0.25
+
+
+def _points(x: Any, signed: bool = False) -> str:
+    """A difference in proportions as percentage points, one decimal (the table's precision)."""
+    return f"{100 * float(x):+.1f}" if signed else f"{100 * float(x):.1f}"
+
+
+def _share(x: Any) -> str:
+    return f"{100 * float(x):.1f}%"
+
+
+def _has_ci(r: Row) -> bool:
+    return not (_missing(r.get("estimate")) or _missing(r.get("ci_low")) or _missing(r.get("ci_high")))
+
+
+def mitigation_advice(metrics: list[Row], order: Sequence[str] = ()) -> list[str]:
+    """One recommendation sentence per bias that was measured under a mitigation, from the stored rows only.
+
+    The recommended fix is the one with the largest reduction in the size of the bias
+    (``mitigation_bias_change``) whose 95% interval lies below 0, stated with that interval, its
+    change in gold accuracy and its tie rate. Then warnings, for every fix of that bias: one whose
+    ``mitigation_overshoot`` interval lies above 0 (the bias reversed), one whose change interval
+    lies above 0 (the bias grew), and one that answered tie in at least :data:`TIE_WARNING` of
+    its verdicts. Every number is a stored estimate or interval bound, in percentage points
+    (one decimal, as in the tables) or percent.
+    """
+    by_probe: dict[str, list[tuple[str, dict[str, Row]]]] = {}
+    for probe, mit, c in _mitigation_cells(metrics, order):
+        by_probe.setdefault(probe, []).append((mit, c))
+    out = []
+    for probe, fixes in by_probe.items():
+        change = {m: c["mitigation_bias_change"] for m, c in fixes
+                  if "mitigation_bias_change" in c and _has_ci(c["mitigation_bias_change"])}
+        if not change:
+            continue
+        cut = {m: r for m, r in change.items() if float(r["ci_high"]) < 0}
+        best = min(cut, key=lambda m: float(cut[m]["estimate"])) if cut else None
+        if best is not None:
+            r, c = cut[best], dict(fixes)[best]
+            extra = []
+            acc, tie = c.get("mitigation_accuracy_change", {}), c.get("mitigation_tie_rate", {})
+            if _has_ci(acc):
+                extra.append(f"accuracy {_points(acc['estimate'], True)} points "
+                             f"[{_points(acc['ci_low'], True)}, {_points(acc['ci_high'], True)}]")
+            if not _missing(tie.get("estimate")):
+                share = _share(tie["estimate"])
+                extra.append(f"answered tie {share} of the time" if float(tie["estimate"]) >= TIE_WARNING
+                             else f"ties {share} of verdicts")
+            text = (f"{best} cut {probe} by {_points(-float(r['estimate']))} points "
+                    f"[{_points(-float(r['ci_high']))}, {_points(-float(r['ci_low']))}]"
+                    + (f" ({', '.join(extra)})" if extra else ""))
+        else:
+            text = f"no fix measurably cut {probe} (every interval of the change in its size reaches 0 or above)"
+        warnings = []
+        for m, c in fixes:
+            over, grew, tie = (c.get("mitigation_overshoot", {}), change.get(m, {}),
+                               c.get("mitigation_tie_rate", {}))
+            if _has_ci(over) and float(over["ci_low"]) > 0:
+                warnings.append(f"{m} overshot: it left {_points(over['estimate'])} points "
+                                f"[{_points(over['ci_low'])}, {_points(over['ci_high'])}] of {probe} "
+                                "in the opposite direction")
+            if _has_ci(grew) and float(grew["ci_low"]) > 0:
+                warnings.append(f"{m} made {probe} larger by {_points(grew['estimate'])} points "
+                                f"[{_points(grew['ci_low'])}, {_points(grew['ci_high'])}]")
+            if m != best and not _missing(tie.get("estimate")) and float(tie["estimate"]) >= TIE_WARNING:
+                warnings.append(f"{m} answered tie {_share(tie['estimate'])} of the time")
+        out.append("; ".join([text, *warnings]) + ".")
+    return out
 
 
 def summary_lines(metrics: list[Row], items: dict[str, int] | None = None, order: Sequence[str] = ()) -> list[str]:
@@ -224,6 +303,9 @@ def summary_lines(metrics: list[Row], items: dict[str, int] | None = None, order
     mit = mitigation_lines(metrics, order)
     if mit:
         out += mit
+        advice = mitigation_advice(metrics, order)
+        if advice:
+            out += ["recommendation:", *(f"  {line}" for line in advice)]
     return out
 
 

@@ -8,8 +8,19 @@ and an approximation for others) and otherwise ``ceil(characters / 4)``, each la
 Above ``token_sample`` requests a seeded sample is counted and scaled by characters.
 Output tokens are an upper bound: ``max_tokens`` per request (0 for one-forward-pass
 probability judges). Cost uses litellm's price table (halved for batch APIs) and is an
-estimate. No model is called; API judges load nothing; local judges load their weights
-because their identity (and so the cache key) is defined by them.
+estimate.
+
+Wall time. A local judge (``hf/``, ``rm/``, ``smollm2``, ``scripted``) is loaded anyway (its
+identity, and so the cache key, is defined by its weights), so its load is timed and it judges
+a seeded sample of the requests to send: one warm-up request, then at least one full batch
+(``max(4, batch_size)`` requests, or ``time_sample``), timed. A local judge sorts requests by
+length and pads each batch to its longest, so the estimate is the load time plus the measured
+time scaled by the padded length (characters) of the run's batches over the sample's; the
+verdicts of the sample are discarded, nothing is stored. An API judge is never called: its time
+is the number of rounds of ``concurrency`` requests in flight times an assumed latency per request
+(``latency_s``, default :data:`API_LATENCY_S`), or the time its requests-per-minute cap allows,
+whichever is longer; retries and throttling are not modelled. A batch API answers within the
+provider's window and is not estimated. Every figure says how it was obtained.
 
 Minimum detectable effect. The headline comparisons are paired proportions on the same
 items (accuracy with the gold answer shown first vs second; P(pick the cued response) with
@@ -26,6 +37,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import NormalDist
@@ -39,6 +51,10 @@ from judgekit.types import Item, JudgeRequest, Trial
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD_TOKENS = 4  # role and separators per chat message (OpenAI's rule of thumb)
+#: assumed seconds per API request when nothing better is known (a short verdict from a hosted model)
+API_LATENCY_S = 1.0
+LOCAL_BACKENDS = ("hf", "rm", "scripted")
+API_BACKENDS = ("litellm", "openai-compatible")
 
 
 def mde_paired_proportions(n: int, *, discordance: float = 0.3, alpha: float = 0.05,
@@ -115,17 +131,95 @@ def _prices(judge: Judge) -> tuple[float, float] | None:
     return None
 
 
+def _padded(requests: Sequence[JudgeRequest], batch: int) -> int:
+    """Characters the batches of ``requests`` hold when sorted by length and padded to their longest."""
+    lengths = sorted(sum(len(m["content"]) for m in r.messages) for r in requests)
+    return sum(len(lengths[i:i + batch]) * max(lengths[i:i + batch]) for i in range(0, len(lengths), batch))
+
+
+def _time_local(judge: Judge, to_send: Sequence[JudgeRequest], load_s: float | None, sample_n: int | None,
+                seed: int) -> tuple[float | None, str, int]:
+    """Judge a seeded sample of ``to_send`` (after one warm-up request), scaled to the run by padded length."""
+    n = len(to_send)
+    load = "" if load_s is None else f"model load {load_s:.1f} s (measured) + "
+    if n == 0:
+        return load_s or 0.0, "nothing to send" + (f"; {load.removesuffix(' + ')}" if load else ""), 0
+    batch = max(1, int(getattr(judge, "batch_size", 1) or 1))
+    k = min(n, sample_n if sample_n is not None else max(4, batch))
+    if k < 1:
+        return None, "not timed (time_sample = 0)", 0
+    sample = random.Random(seed).sample(list(to_send), k)
+    for _ in judge.judge(sample[:1]):  # warm-up: first-call costs (kernels, caches) are not per-request costs
+        pass
+    start = time.perf_counter()
+    for _ in judge.judge(sample):
+        pass
+    took = time.perf_counter() - start
+    timed_batches, batches = math.ceil(k / batch), math.ceil(n / batch)
+    # a local judge pads each batch to its longest request and batches requests sorted by length, so time
+    # scales with the padded length of the batches (measured in characters), not with the request count
+    scale = _padded(to_send, batch) / max(1, _padded(sample, batch))
+    seconds = (load_s or 0.0) + took * scale
+    how = (f"{load}judging: {k} of the requests timed after one warm-up request, {took:.2f} s in {timed_batches} "
+           f"batch{'es' if timed_batches > 1 else ''} of up to {batch}, scaled to the run's {batches:,} "
+           f"length-sorted batch{'es' if batches > 1 else ''} by padded length ({scale:,.1f}x; storing verdicts "
+           "not included)")
+    if k < batch < n:
+        how += f"; the timed batch was partial ({k} of {batch}): fuller batches usually cost less per request"
+    return seconds, how, k + 1
+
+
+def _time_api(judge: Judge, n: int, latency_s: float | None) -> tuple[float | None, str]:
+    """Rounds of ``concurrency`` requests times the latency, or the rpm cap's pace, whichever is longer."""
+    limit = getattr(judge, "limit", None)
+    conc = int(getattr(limit, "max_concurrency", 0) or getattr(judge, "concurrency", 0) or 1)
+    rpm = getattr(limit, "rpm", None)
+    lat = API_LATENCY_S if latency_s is None else float(latency_s)
+    seconds = math.ceil(n / conc) * lat
+    how = (f"assumed {lat:g} s per request{' (the default; --assume-latency to change)' if latency_s is None else ''}, "
+           f"{conc} in flight: {math.ceil(n / conc):,} rounds")
+    if rpm:
+        paced = n / float(rpm) * 60
+        how += f"; the cap of {float(rpm):g} requests per minute allows {paced:,.0f} s"
+        seconds = max(seconds, paced)
+    return seconds, how + "; retries and throttling not modelled"
+
+
+def estimate_time(judge: Judge, to_send: Sequence[JudgeRequest], *, load_s: float | None = None,
+                  time_sample: int | None = None, latency_s: float | None = None,
+                  seed: int = 0) -> tuple[float | None, str, int]:
+    """(estimated wall seconds or None, how it was obtained, requests judged to time them) for ``to_send``."""
+    backend = str(judge.identity().get("backend", ""))
+    if backend.endswith("-batch"):
+        return None, "not estimated: a batch API answers within the provider's batch window (up to 24 h)", 0
+    if backend in API_BACKENDS:
+        return (*_time_api(judge, len(to_send), latency_s), 0)
+    if backend in LOCAL_BACKENDS:
+        return _time_local(judge, to_send, load_s, time_sample, seed)
+    return None, f"not estimated: backend {backend!r} is neither a local model nor a known API", 0
+
+
+def format_seconds(s: float) -> str:
+    """``42 s``, ``3.5 min``, ``2.1 h``."""
+    return f"{s:.0f} s" if s < 90 else (f"{s / 60:.1f} min" if s < 5400 else f"{s / 3600:.1f} h")
+
+
 def dry_run(judge: str | Judge | None, trials: Sequence[Trial], *, items: Sequence[Item] = (),
             template: str | PromptTemplate = "pairwise", db: str | Path | None = None,
             judge_options: dict[str, Any] | None = None, seed: int = 0, batch: bool = False,
             alpha: float = 0.05, power: float = 0.8, discordance: float = 0.3,
-            token_sample: int = 2000) -> dict[str, Any]:
-    """Estimate a run of ``trials`` against ``judge`` (a spec or a ready judge); calls no model."""
+            token_sample: int = 2000, time_sample: int | None = None, latency_s: float | None = None,
+            load_s: float | None = None) -> dict[str, Any]:
+    """Estimate a run of ``trials`` against ``judge`` (a spec or a ready judge, loaded in ``load_s``).
+
+    API judges are never called; a local judge judges a few requests to time them (see the module)."""
     owned = not isinstance(judge, Judge)
     if owned:
         from judgekit.judges.registry import make_judge
 
+        start = time.perf_counter()
         judge = make_judge(judge, items=items, seed=seed, **(judge_options or {}))
+        load_s = time.perf_counter() - start
     assert isinstance(judge, Judge)
     try:
         tmpl = load_template(template) if isinstance(template, str) else template
@@ -161,6 +255,8 @@ def dry_run(judge: str | Judge | None, trials: Sequence[Trial], *, items: Sequen
             prices = (prices[0] * 0.5, prices[1] * 0.5)
         cost = None if prices is None else input_tokens * prices[0] + output_tokens * prices[1]
         n_items = len({t.item_id for t in trials})
+        seconds, time_method, n_timed = estimate_time(judge, to_send, load_s=load_s, time_sample=time_sample,
+                                             latency_s=latency_s, seed=seed)
         return {
             "judge": judge.spec, "n_trials": len(trials), "n_unique_requests": len(unique),
             "n_cached": len(cached), "n_requests": len(to_send),
@@ -169,6 +265,7 @@ def dry_run(judge: str | Judge | None, trials: Sequence[Trial], *, items: Sequen
             "estimated_cost_usd": cost,
             "cost_note": ("estimate from litellm's price table" + (" at batch prices (50%)" if batch else "")
                           if cost is not None else "no price known (local or self-hosted model, or unmapped)"),
+            "estimated_seconds": seconds, "time_method": time_method, "n_timed_requests": n_timed,
             "n_items": n_items, "headline_metric": _headline(trials),
             "mde": mde_paired_proportions(n_items, discordance=discordance, alpha=alpha, power=power),
             "mde_assumptions": {"alpha": alpha, "power": power, "discordance": discordance,
@@ -182,15 +279,19 @@ def dry_run(judge: str | Judge | None, trials: Sequence[Trial], *, items: Sequen
 def format_dry_run(d: dict[str, Any]) -> str:
     """The printable summary of :func:`dry_run`."""
     cost = "unknown" if d["estimated_cost_usd"] is None else f"~${d['estimated_cost_usd']:.4f}"
+    wall = "unknown" if d.get("estimated_seconds") is None else f"~{format_seconds(d['estimated_seconds'])}"
+    called = (f"the model judged only {d['n_timed_requests']} requests to time them; nothing was stored"
+              if d.get("n_timed_requests") else "no model was called")
     mde = "none (too few items)" if d["mde"] is None else f"{d['mde']:.3f}"
     a = d["mde_assumptions"]
     return "\n".join([
-        f"dry run for {d['judge']} (no model was called)",
+        f"dry run for {d['judge']} ({called})",
         f"  requests to send:  {d['n_requests']:,}  ({d['n_trials']:,} trials, {d['n_unique_requests']:,} distinct, "
         f"{d['n_cached']:,} already in the database)",
         f"  input tokens:      {d['input_tokens']:,}  [{d['token_method']}]",
         f"  output tokens:     {d['output_tokens']:,}  [{d['output_token_method']}]",
         f"  cost:              {cost}  [{d['cost_note']}]",
+        f"  wall time:         {wall}  [{d.get('time_method', 'not estimated')}]",
         f"  detectable effect: {mde} at n = {d['n_items']} "
         f"items for {d['headline_metric']}",
         f"                     (alpha {a['alpha']}, power {a['power']}, assumed discordant share {a['discordance']})",
@@ -211,10 +312,13 @@ def dry_run_suite(suite: str = "position", *, judge: str | None = None, data: st
         raise ValueError(f"suite {spec.name!r} is an icai analysis; it prints its own cost estimate before any call")
     items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
                                       seed=seed)
+    start = time.perf_counter()
     j = make_judge(judge, items=items, seed=seed, **(judge_options or {}))
+    load_s = time.perf_counter() - start
     try:
         plan = make_plan(spec, items, dataset, seed=seed, stochastic=j.stochastic, repeats=repeats,
                          repeat_fraction=repeat_fraction, template=template, mitigations=mitigations)
-        return dry_run(j, plan.trials, items=plan.items, template=plan.template, db=db, seed=seed, **kwargs)
+        return dry_run(j, plan.trials, items=plan.items, template=plan.template, db=db, seed=seed, load_s=load_s,
+                       **kwargs)
     finally:
         j.close()

@@ -8,6 +8,7 @@ import pytest
 
 from judgekit import api
 from judgekit.card import SCHEMA, _clean, bias_card, write_card
+from judgekit.console import decoding_text
 from tests.conftest import write_fact_items
 
 
@@ -24,8 +25,8 @@ def test_card_fields_and_headline_match_metrics(run):
     db, run_id = run
     card = bias_card(db, run_id)
     assert card["schema"] == SCHEMA == "judgekit.bias-card/1"
-    assert set(card) == {"schema", "generated_at", "run", "judge", "decoding", "dataset", "design", "headline",
-                         "headline_metric", "model", "quality", "usage", "versions"}
+    assert set(card) == {"schema", "generated_at", "run", "judge", "decoding", "decoding_text", "dataset", "design",
+                         "headline", "headline_metric", "model", "quality", "usage", "versions"}
     m = api.metrics(run_id, db=db)
     be = m[(m.probe == "bandwagon") & (m.metric == "bias_effect") & (m.subset == "all")].iloc[0]
     h = card["headline"]["bandwagon"]["bias_effect"]
@@ -41,6 +42,20 @@ def test_card_fields_and_headline_match_metrics(run):
                                                        "neutral_other"]
     assert card["quality"]["verdicts"] == card["design"]["n_trials"] and card["quality"]["errors"] == 0
     assert card["versions"]["judgekit"]
+
+
+def test_card_states_the_decoding_settings_in_words(run, monkeypatch):
+    db, run_id = run
+    card = bias_card(db, run_id)
+    assert card["decoding_text"] == decoding_text(card["decoding"])
+    import judgekit.card as card_module
+
+    info = {"config": {"decoding": {"temperature": 0.7, "top_p": 0.9, "max_tokens": 512, "api_key": "sk-x"}}}
+    real_run = card_module.Store.run
+    monkeypatch.setattr(card_module.Store, "run", lambda self, rid: {**real_run(self, rid), **info})
+    card = bias_card(db, run_id)
+    assert card["decoding"] == {"temperature": 0.7, "top_p": 0.9, "max_tokens": 512}
+    assert card["decoding_text"] == "temperature 0.7, top-p 0.9, max tokens 512"
 
 
 def test_card_is_strict_json(run, tmp_path):

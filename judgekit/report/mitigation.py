@@ -1,4 +1,4 @@
-"""The report section for mitigations: a table per (bias, mitigation) and a Pareto figure."""
+"""The report section for mitigations: a table per (bias, mitigation), a recommendation and a figure."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from judgekit.report.caveats import caveat_list
+from judgekit.console import mitigation_advice
 from judgekit.report.charts import _err
 from judgekit.report.figures import _COLORS, _layout, embed_figure, n_text
 
@@ -59,6 +60,50 @@ def mitigation_table(metrics: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
+def figure_labels(t: pd.DataFrame) -> list[str]:
+    """One category per (bias, fix): ``bias · fix (+N tokens/verdict)``; the same order as the table."""
+    return [f"{r['probe']} · {r['mitigation']} ({_tokens(r.get('mitigation_extra_tokens:estimate'))} tokens/verdict)"
+            for r in t.to_dict(orient="records")]
+
+
+def _tokens(x: object) -> str:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if math.isnan(v) else f"{v:+,.1f}"
+
+
+def figure_height(t: pd.DataFrame) -> int:
+    """Pixels: a fixed row pitch, so that category labels never overlap however many cells there are."""
+    return 120 + 30 * len(t)
+
+
+def mitigation_figure(t: pd.DataFrame) -> go.Figure:
+    """Dot and 95% interval per (bias, fix): the change in the size of the bias in percentage points (the table's
+    unit), one row each, coloured by fix; no text is drawn on the plot area, so nothing can overlap."""
+    labels = figure_labels(t)
+    t = t.assign(_label=labels)
+    fig = go.Figure()
+
+    def pts(sub: pd.DataFrame, col: str) -> list[float]:
+        return [100 * float(x) for x in sub.get(f"mitigation_bias_change:{col}", pd.Series(math.nan, sub.index))]
+
+    for i, (mit, sub) in enumerate(t.groupby("mitigation", sort=False)):
+        est = pts(sub, "estimate")
+        fig.add_trace(go.Scatter(
+            x=est, y=list(sub["_label"]), mode="markers", name=str(mit),
+            marker={"size": 10, "color": _COLORS[i % len(_COLORS)]},
+            hovertemplate="%{y}: %{x:+.1f} pp<extra></extra>",
+            **_err(est, pts(sub, "ci_low"), pts(sub, "ci_high"), axis="x")))
+    fig.add_vline(x=0, line_dash="dash", line_color="#444")
+    fig.update_xaxes(title="change in the size of the bias, |with| − |without| (pp, 95% CI; left of 0: it shrank)",
+                     zeroline=False)
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels[::-1], automargin=True)
+    _layout(fig, figure_height(t), showlegend=True)
+    return fig
+
+
 def mitigation_section_html(metrics: pd.DataFrame) -> str | None:
     """An HTML fragment (escaped) or None when the run measured no mitigation."""
     t = mitigation_table(metrics)
@@ -82,33 +127,24 @@ def mitigation_section_html(metrics: pd.DataFrame) -> str | None:
              "<th>change in gold accuracy</th><th>n (bias rows)</th><th>n (accuracy)</th><th>tie rate</th>"
              "<th>extra tokens / verdict</th><th>extra cost / verdict (USD)</th><th>caveat</th></tr></thead><tbody>"
              + "".join(rows) + "</tbody></table>")
-    fig = go.Figure()
-    for i, (mit, sub) in enumerate(t.groupby("mitigation")):
-        est = [float(x) for x in sub["mitigation_bias_change:estimate"]]
-        fig.add_trace(go.Scatter(
-            x=[float(x) for x in sub["mitigation_extra_tokens:estimate"]], y=est, mode="markers+text",
-            name=str(mit), text=[f"{p} ({n_text(n)})" for p, n in zip(sub["probe"], sub["mitigation_bias_change:n"],
-                                                                       strict=True)], textposition="top center",
-            marker={"size": 11, "color": _COLORS[i % len(_COLORS)]},
-            **_err(est, [float(x) for x in sub["mitigation_bias_change:ci_low"]],
-                   [float(x) for x in sub["mitigation_bias_change:ci_high"]], axis="y")))
-    fig.add_hline(y=0, line_dash="dash", line_color="#444")
-    fig.update_xaxes(title="extra tokens per verdict")
-    fig.update_yaxes(title="change in |bias| (mitigated − none)")
-    _layout(fig, 420, showlegend=True)
-    how = ("How to read this: each point is one bias under one mitigation. The vertical axis is the change in the "
-           "size of the bias, whatever its direction: lower is better (the bias shrank; bars are 95% intervals from "
-           "a bootstrap over items that resamples the same items in both arms); further right costs more tokens per "
-           "verdict. Points below the dashed line on the left are fixes worth their cost. A fix that flips the "
-           "direction of the bias shows in the overshoot column; a fix can also look good by answering 'tie', "
-           "so check the tie rate. A degenerate interval (every resample gives the same value) shows no uncertainty "
-           "and is named in the caveat column.")
+    fig = mitigation_figure(t)
+    how = ("How to read this: each row is one bias under one fix, in the table's units: the change in the size of "
+           "the bias in percentage points, whatever its direction, with its 95% interval from a bootstrap over "
+           "items that resamples the same items in both arms. Left of the dashed line the bias shrank (left is "
+           "better); the label gives the fix's extra tokens per verdict, its cost. A fix that flips the direction "
+           "of the bias shows in the overshoot column; a fix can also look good by answering 'tie', so check the "
+           "tie rate. A degenerate interval (every resample gives the same value) shows no uncertainty and is named "
+           "in the caveat column.")
     calib = ("calibrate subtracts the position prior, a constant shift in the log-odds of the first position "
              "estimated on other items; it cannot remove a position bias that is not a log-odds shift (for example "
              "a judge that answers 'first' outright on some items whatever its confidence), and its measured "
              "effect is the row above, with its interval, not a guarantee on other data.")
     if "calibrate" in set(t["mitigation"]):
         how += " " + calib
+    advice = mitigation_advice(metrics.astype(object).where(metrics.notna(), None).to_dict("records"))
+    advice_html = ("<p><strong>Recommendation</strong> (from the rows above):</p><ul class='recommendation'>"
+                   + "".join(f"<li>{html.escape(a)}</li>" for a in advice) + "</ul>") if advice else ""
     return (f"<p>Every mitigation was measured on the same items in the same run as no mitigation.</p>{table}"
-            f"<h3>Bias reduction against cost</h3>{embed_figure(fig, 420, 'mitigation-pareto')}"
+            f"{advice_html}<h3>Bias reduction and its cost</h3>"
+            f"{embed_figure(fig, figure_height(t), 'mitigation-pareto')}"
             f"<p class='how'>{html.escape(how)}</p>")
