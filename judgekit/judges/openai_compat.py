@@ -171,9 +171,6 @@ class OpenAICompatJudge(ChatJudge):
         return {"temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs,
                 "logprobs_refused": self.logprobs_refused}
 
-    def key_env_var(self) -> str:
-        return f"{self.provider.upper().replace('-', '_')}_API_KEY"
-
     def count_tokens(self, text: str) -> int | None:
         try:
             return int(_litellm().token_counter(model=self.wire_model, text=text))
