@@ -29,8 +29,6 @@ from judgekit.types import JudgeOutput, JudgeRequest
 
 __all__ = ["LiteLLMJudge", "MalformedResponseError", "hand_over", "is_local_url", "stream_results"]
 
-log = logging.getLogger(__name__)
-
 _redact = _retry.redact
 _TOP_LOGPROBS = 20
 
