@@ -3,16 +3,18 @@
 For ``openai/...`` models and any OpenAI-compatible server (vLLM, SGLang, llama.cpp,
 most hosted open-model APIs). It spends about 0.3 ms of CPU per request where the
 litellm path spends 6 ms, which is what decides throughput on a small machine at
-realistic latencies (see ``docs/scaling.md``). Behaviour matches
-:class:`~judgekit.judges.api.LiteLLMJudge`: the same retry classification, back-off,
-``Retry-After`` handling, redaction and logprob parsing (imported from there, not
-copied), the same placeholder key for local servers, and :class:`JudgeError` on 401.
+realistic latencies (see ``docs/scaling.md``). Only the wire format is here: one POST per
+attempt and the reading of its body. Concurrency, retries, back-off, ``Retry-After``,
+endpoint balancing and the streaming hand-over are the shared runner's
+(:mod:`judgekit.judges.runner`), the same code that drives
+:class:`~judgekit.judges.api.LiteLLMJudge`; a 401 raises :class:`JudgeError`.
 
 Several endpoints serving the same model go behind one spec: ``api_base`` takes a
 comma-separated list (or a list), and every attempt goes to the endpoint with the
 fewest requests in flight (``balance="least"``) or to the next one in turn
 (``"round_robin"``). An endpoint that refuses connections is skipped for a few
-seconds. Concurrency is adaptive (:mod:`judgekit.judges.concurrency`).
+seconds. Concurrency is adaptive (:mod:`judgekit.judges.concurrency`). A server that
+rejects ``logprobs`` is asked again without them (:meth:`OpenAICompatJudge.adapt`).
 
 Serving a model with vLLM on two local GPUs and judging against both::
 
@@ -28,27 +30,18 @@ import asyncio
 import json
 import logging
 import os
-import queue
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from judgekit.engine.keys import body_identity, effective_stochastic
 from judgekit.judges import _retry
-from judgekit.judges.api import (
-    MalformedResponseError,
-    _event_loop,
-    _litellm,
-    _load_dotenv,
-    hand_over,
-    is_local_url,
-    stream_results,
-)
-from judgekit.judges.base import Judge, JudgeError
-from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle, limit_for, provider_of
+from judgekit.judges.api import _litellm, _load_dotenv, is_local_url
+from judgekit.judges.base import JudgeError
+from judgekit.judges.concurrency import ProviderLimit, limit_for, provider_of
 from judgekit.judges.prices import endpoint_prices
 from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, read_text, read_text_with_first_token
+from judgekit.judges.runner import ChatJudge, Endpoint, MalformedResponseError, event_loop, split_endpoints
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger(__name__)
@@ -68,10 +61,6 @@ class HTTPStatusError(Exception):
         self.headers = dict(headers or {})
 
 
-class _AuthFailed(Exception):
-    pass
-
-
 @lru_cache(maxsize=256)
 def token_prices(model: str) -> tuple[float, float] | None:
     """USD per input and per output token from litellm's price table, or None if unknown."""
@@ -85,21 +74,6 @@ def token_prices(model: str) -> tuple[float, float] | None:
         if p_in or p_out:
             return float(p_in) / 1e6, float(p_out) / 1e6
     return None
-
-
-def split_endpoints(api_base: str | Sequence[str] | None) -> list[str]:
-    parts = api_base.split(",") if isinstance(api_base, str) else list(api_base or [])
-    return [p.strip().rstrip("/") for p in parts if p and p.strip()]
-
-
-class Endpoint:
-    __slots__ = ("down_until", "in_flight", "n_sent", "url")
-
-    def __init__(self, url: str) -> None:
-        self.url = url + "/chat/completions"
-        self.in_flight = 0
-        self.n_sent = 0
-        self.down_until = 0.0
 
 
 def _count(usage: Any, name: str) -> int | None:
@@ -139,7 +113,7 @@ def completion_output(data: dict[str, Any], *, logprobs: bool, prices: tuple[flo
                        input_tokens=n_in, output_tokens=n_out, latency_s=latency_s, cost_usd=cost)
 
 
-class OpenAICompatJudge(Judge):
+class OpenAICompatJudge(ChatJudge):
     """A chat judge for OpenAI-compatible endpoints (see the module docstring).
 
     ``model`` is ``openai/NAME``, ``hosted_vllm/NAME`` or a bare ``NAME``; ``NAME`` is sent
@@ -147,10 +121,6 @@ class OpenAICompatJudge(Judge):
     :data:`~judgekit.judges.concurrency.DEFAULT_LIMITS`); ``rpm`` caps request starts per
     minute. ``extra`` is merged into every request body last.
     """
-
-    retry_base_s: float = 1.0
-    retry_cap_s: float = 30.0
-    endpoint_cooldown_s: float = 5.0
 
     def __init__(self, model: str, *, api_base: str | Sequence[str] | None = None, temperature: float = 0.0,
                  max_tokens: int = 16, concurrency: int | None = None, rpm: float | None = None,
@@ -167,7 +137,7 @@ class OpenAICompatJudge(Judge):
         bases = split_endpoints(api_base or os.environ.get(f"{self.provider.upper()}_API_BASE"))
         if not bases and self.provider == "hosted_vllm":
             raise JudgeError(f"{model}: a self-hosted model needs --api-base (e.g. http://127.0.0.1:8000/v1)")
-        self.endpoints = [Endpoint(b) for b in (bases or [OPENAI_BASE])]
+        self.endpoints = [Endpoint(b, "/chat/completions") for b in (bases or [OPENAI_BASE])]
         self.api_base = ",".join(sorted(bases)) or None
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens)
@@ -184,12 +154,11 @@ class OpenAICompatJudge(Judge):
         #: repeat a sample of requests to measure the noise floor (``--repeats 0`` turns that off)
         self.hosted = not all(is_local_url(e.url) for e in self.endpoints)
         self.stochastic = effective_stochastic(self.params(refused=False)) or self.hosted
-        self.limiter: AdaptiveLimiter | None = None
         self._key = api_key or os.environ.get(self.key_env_var()) or ""
         if not self._key and (self.provider == "hosted_vllm" or all(is_local_url(b) for b in bases)) and bases:
             self._key = "EMPTY"  # vLLM and friends accept any key
-        self._rr = 0
         self._session: Any = None
+        self._prices: tuple[float, float] | None = None
         self._closed = False
 
     # -- protocol -----------------------------------------------------------------------
@@ -203,9 +172,6 @@ class OpenAICompatJudge(Judge):
         return {"temperature": self.temperature, "max_tokens": self.max_tokens, "logprobs": self.logprobs,
                 "logprobs_refused": self.logprobs_refused}
 
-    def key_env_var(self) -> str:
-        return f"{self.provider.upper().replace('-', '_')}_API_KEY"
-
     def count_tokens(self, text: str) -> int | None:
         try:
             return int(_litellm().token_counter(model=self.wire_model, text=text))
@@ -216,20 +182,12 @@ class OpenAICompatJudge(Judge):
         """Per-token prices when litellm's table knows the model (never for local or self-hosted servers)."""
         return endpoint_prices(self.provider, self.wire_model, [e.url for e in self.endpoints])
 
-    def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
-        if self._closed:
-            raise JudgeError("judge is closed")
-        if not len(requests):
-            return
-        prices = self.prices()
-        yield from stream_results(lambda results: self._run(requests, results, prices))
-
     def close(self) -> None:
         self._closed = True
         session, self._session = self._session, None
         if session is not None and not session.closed:
             try:
-                asyncio.run_coroutine_threadsafe(session.close(), _event_loop()).result(timeout=5)
+                asyncio.run_coroutine_threadsafe(session.close(), event_loop()).result(timeout=5)
             except Exception:  # pragma: no cover - best effort at shutdown
                 pass
 
@@ -237,13 +195,17 @@ class OpenAICompatJudge(Judge):
         session = getattr(self, "_session", None)
         if session is not None and not session.closed:
             try:
-                loop = _event_loop()
+                loop = event_loop()
                 loop.call_soon_threadsafe(lambda: loop.create_task(session.close()))
             except Exception:  # pragma: no cover - interpreter shutdown
                 pass
 
     # -- async machinery ------------------------------------------------------------------
-    async def _session_for_loop(self) -> Any:
+    # -- the provider's part of the runner (:class:`~judgekit.judges.runner.ChatJudge`) ----------
+    def prepare(self) -> None:
+        self._prices = self.prices()
+
+    async def open(self) -> None:
         import aiohttp
 
         if self._session is None or self._session.closed:
@@ -253,41 +215,6 @@ class OpenAICompatJudge(Judge):
                 headers["Authorization"] = f"Bearer {self._key}"
             self._session = aiohttp.ClientSession(connector=connector, headers=headers,
                                                   timeout=aiohttp.ClientTimeout(total=self.timeout_s))
-        return self._session
-
-    async def _run(self, requests: Sequence[JudgeRequest], results: queue.Queue[tuple[str, Any]],
-                   prices: tuple[float, float] | None) -> None:
-        session = await self._session_for_loop()
-        self.limiter = limiter = AdaptiveLimiter(self.limit.max_concurrency, rpm=self.limit.rpm)
-        pending = iter(requests)  # shared: each request goes to exactly one worker, read lazily
-
-        async def worker() -> None:
-            for req in pending:
-                out = await self._one(session, limiter, req, prices)
-                await hand_over(results, req, out)
-
-        try:
-            async with asyncio.TaskGroup() as tg:
-                for _ in range(min(self.limit.max_concurrency, len(requests))):
-                    tg.create_task(worker())
-        except* _AuthFailed as eg:
-            results.put(("auth", str(eg.exceptions[0])))
-        except* Exception as eg:
-            results.put(("crash", _retry.short_error(eg.exceptions[0])))
-        finally:
-            results.put(("done", None))
-
-    def _pick(self) -> Endpoint:
-        eps = self.endpoints
-        if len(eps) == 1:
-            return eps[0]
-        now = time.monotonic()
-        up = [e for e in eps if e.down_until <= now] or eps
-        self._rr = (self._rr + 1) % len(up)
-        if self.balance == "round_robin":
-            return up[self._rr]
-        rotated = up[self._rr:] + up[: self._rr]  # ties go round the ring
-        return min(rotated, key=lambda e: e.in_flight)
 
     def params(self, refused: bool | None = None) -> dict[str, Any]:
         """Every field of the request body but the messages (``refused``: without logprobs)."""
@@ -303,8 +230,13 @@ class OpenAICompatJudge(Judge):
         params = self.params()
         return {"model": params.pop("model"), "messages": list(req.messages), **params}
 
-    async def _post(self, session: Any, ep: Endpoint, payload: bytes) -> dict[str, Any]:
-        async with session.post(ep.url, data=payload) as resp:
+    def request(self, req: JudgeRequest) -> dict[str, Any]:
+        return self.body(req)
+
+    async def chat(self, state: dict[str, Any], endpoint: Endpoint) -> dict[str, Any]:
+        """POST the body to ``endpoint``; a non-200 raises :class:`HTTPStatusError`, a body without
+        choices :class:`MalformedResponseError`."""
+        async with self._session.post(endpoint.url, data=json.dumps(state).encode()) as resp:
             raw = await resp.read()
             if resp.status != 200:
                 try:
@@ -312,61 +244,24 @@ class OpenAICompatJudge(Judge):
                     msg = err.get("message") if isinstance(err, dict) else str(err)
                 except (ValueError, AttributeError):
                     msg = raw[:200].decode(errors="replace")
-                raise HTTPStatusError(resp.status, f"{resp.status} from {ep.url}: {msg}", resp.headers)
+                raise HTTPStatusError(resp.status, f"{resp.status} from {endpoint.url}: {msg}", resp.headers)
         try:
             data = json.loads(raw)
         except ValueError as e:
-            raise MalformedResponseError(f"malformed JSON from {ep.url}: {e}") from None
+            raise MalformedResponseError(f"malformed JSON from {endpoint.url}: {e}") from None
         if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
-            raise MalformedResponseError(f"no choices in the answer from {ep.url}")
+            raise MalformedResponseError(f"no choices in the answer from {endpoint.url}")
         return data
 
-    async def _one(self, session: Any, limiter: AdaptiveLimiter, req: JudgeRequest,
-                   prices: tuple[float, float] | None) -> JudgeOutput:
-        body = self.body(req)
-        payload = json.dumps(body).encode()
-        attempt = 0
-        while True:
-            ep = None
-            try:
-                async with limiter.slot() as slot:
-                    ep = self._pick()
-                    t0 = time.perf_counter()
-                    ep.in_flight += 1
-                    ep.n_sent += 1
-                    try:
-                        data = await self._post(session, ep, payload)
-                    except HTTPStatusError as e:
-                        if is_throttle(e.status_code):
-                            slot.throttled()
-                        raise
-                    finally:
-                        ep.in_flight -= 1
-                return completion_output(data, logprobs="logprobs" in body, prices=prices,
-                                         latency_s=time.perf_counter() - t0, one_token=self.max_tokens == 1)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                kind = "transient" if isinstance(exc, MalformedResponseError) else _retry.classify(exc)
-                msg = _retry.short_error(exc)
-                if kind == "auth":
-                    raise _AuthFailed(f"API key missing or rejected for {self.model}: set {self.key_env_var()} "
-                                      f"(in the environment or a .env file) or check that the key is valid. {msg}"
-                                      ) from None
-                if "logprobs" in body and kind == "permanent" and "logprob" in str(exc).lower():
-                    log.info("%s: the server rejects logprobs; asking without them", self.model)
-                    # remembered for the rest of the run; the identity (what was asked for) stays as it was
-                    self.logprobs_refused = True
-                    body = {k: v for k, v in body.items() if k not in ("logprobs", "top_logprobs")}
-                    payload = json.dumps(body).encode()
-                    continue
-                if ep is not None and _retry.status_of(exc) is None and kind == "transient" \
-                        and len(self.endpoints) > 1:
-                    ep.down_until = time.monotonic() + self.endpoint_cooldown_s
-                if kind == "permanent" or attempt >= self.max_retries:
-                    log.warning("%s: giving up after %d attempt(s): %s", self.model, attempt + 1, msg)
-                    return JudgeOutput(choice="error", error=msg)
-                wait = _retry.backoff_s(attempt, self.retry_base_s, self.retry_cap_s, _retry.retry_after_s(exc))
-                log.info("%s: retry %d in %.1fs after %s", self.model, attempt + 1, wait, msg)
-                attempt += 1
-                await asyncio.sleep(wait)
+    def output(self, reply: dict[str, Any], state: dict[str, Any], latency_s: float) -> JudgeOutput:
+        return completion_output(reply, logprobs="logprobs" in state, prices=self._prices, latency_s=latency_s,
+                                 one_token=self.max_tokens == 1)
+
+    def adapt(self, exc: BaseException, kind: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """A server that rejects logprobs (a permanent error naming them): the same body without them,
+        for this and every later request of the run; the identity (what was asked for) stays as it was."""
+        if "logprobs" not in state or kind != "permanent" or "logprob" not in str(exc).lower():
+            return None
+        log.info("%s: the server rejects logprobs; asking without them", self.model)
+        self.logprobs_refused = True
+        return {k: v for k, v in state.items() if k not in ("logprobs", "top_logprobs")}

@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from judgekit.report.caveats import caveat_list
 from judgekit.console import mitigation_advice
+from judgekit.report.caveats import caveat_list
 from judgekit.report.charts import _err
 from judgekit.report.figures import _COLORS, _layout, embed_figure, n_text
 

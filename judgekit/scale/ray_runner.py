@@ -29,11 +29,11 @@ from typing import Any
 import pandas as pd
 
 from judgekit.judges.base import Judge, JudgeError
-from judgekit.judges.parse import parse_verdict
+from judgekit.judges.readers import TEXT_READER, read_text
 from judgekit.types import JudgeOutput, JudgeRequest
 
-OUT_COLUMNS = ("key", "choice", "p_a", "p_b", "raw", "input_tokens", "output_tokens", "latency_s", "cost_usd",
-               "error")
+OUT_COLUMNS = ("key", "choice", "p_a", "p_b", "parse_rule", "p_ab_mass", "raw", "input_tokens", "output_tokens",
+               "latency_s", "cost_usd", "error")
 #: extra column of the verdict shards: ``host:pid`` of the Ray worker that answered the row (not stored)
 WORKER_COLUMN = "worker"
 
@@ -55,7 +55,8 @@ def write_shards(requests: Sequence[JudgeRequest], folder: str | Path, *, shard_
 
 
 def read_verdicts(folder: str | Path) -> dict[str, JudgeOutput]:
-    """Verdict shards (any Parquet files with :data:`OUT_COLUMNS`) -> ``{key: JudgeOutput}``."""
+    """Verdict shards (Parquet files with :data:`OUT_COLUMNS`; a missing column reads as None) ->
+    ``{key: JudgeOutput}``."""
     df = pd.read_parquet(folder)
     out: dict[str, JudgeOutput] = {}
     for rec in df.to_dict(orient="records"):
@@ -81,8 +82,18 @@ class EndpointAnswerer:
         return pd.DataFrame(rows, columns=[*OUT_COLUMNS, WORKER_COLUMN])
 
 
+def vllm_row_output(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``ray.data.llm`` output row -> a verdict row: the verdict read from the generated text by the
+    strict text reader (:func:`judgekit.judges.readers.read_text`), its rule kept as ``parse_rule``."""
+    text = row.get("generated_text")
+    r = read_text(text if isinstance(text, str) else None)
+    return {"key": row["key"], "choice": r.choice, "p_a": None, "p_b": None, "parse_rule": r.rule,
+            "p_ab_mass": None, "raw": text, "input_tokens": row.get("num_input_tokens"),
+            "output_tokens": row.get("num_generated_tokens"), "latency_s": None, "cost_usd": None, "error": None}
+
+
 def _vllm_dataset(ds: Any, model: str, options: dict[str, Any], concurrency: int) -> Any:
-    """vLLM inside Ray workers (``ray.data.llm``); verdicts parsed from the generated text."""
+    """vLLM inside Ray workers (``ray.data.llm``); verdicts read from the generated text (:func:`vllm_row_output`)."""
     from ray.data.llm import build_llm_processor, vLLMEngineProcessorConfig
 
     config = vLLMEngineProcessorConfig(model_source=model, concurrency=concurrency, batch_size=64,
@@ -92,11 +103,7 @@ def _vllm_dataset(ds: Any, model: str, options: dict[str, Any], concurrency: int
         config,
         preprocess=lambda row: {"messages": json.loads(row["messages"]), "sampling_params": sampling,
                                 "key": row["key"]},
-        postprocess=lambda row: {"key": row["key"], "choice": parse_verdict(row["generated_text"]), "p_a": None,
-                                 "p_b": None, "raw": row["generated_text"],
-                                 "input_tokens": row.get("num_input_tokens"),
-                                 "output_tokens": row.get("num_generated_tokens"), "latency_s": None,
-                                 "cost_usd": None, "error": None})
+        postprocess=vllm_row_output)
     return processor(ds)
 
 
@@ -130,7 +137,7 @@ class RayJudge(Judge):
     def identity(self) -> dict[str, Any]:
         if self.engine == "vllm":
             return {"backend": "vllm", "model": self.model, "temperature": float(self.options.get("temperature", 0)),
-                    "max_tokens": int(self.options.get("max_tokens", 16))}
+                    "max_tokens": int(self.options.get("max_tokens", 16)), "reader": TEXT_READER}
         from judgekit.judges.openai_compat import OpenAICompatJudge
 
         return OpenAICompatJudge(self.model, api_base=self.api_base, **self.options).identity()
