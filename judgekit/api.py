@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,7 +86,7 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
             path = Path(out) / f"{same}.html" if make_report and spec.kind == "probe" else None
             return EvalResult(same, stats, store.metrics(same), path, None)
         stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress,
-                        reuse_finished=report_missing(out) if make_report else None)
+                        reuse_finished=_unfinished_artefacts(store, out if make_report else None))
     finally:
         if owned:
             j.close()
@@ -157,6 +157,18 @@ def icai(*, data: str | None = None, db: str | Path = DEFAULT_DB, judge: Any = N
 
     return run_icai(data=data, db=db, judge=judge, mapping=mapping, principles_k=principles, seed=seed,
                     judge_options=judge_options, out_dir=str(out), progress=progress, options=options or None)
+
+
+def _unfinished_artefacts(store: Store, out: str | Path | None) -> Callable[[str], bool]:
+    """``f(run_id)``: whether a finished run lacks what comes after judging (its metrics, or its report in
+    ``out``), as when the process was killed between the last verdict and the report; such a run is reopened."""
+    missing_report = report_missing(out) if out is not None else None
+
+    def unfinished(run_id: str) -> bool:
+        n = store.query("SELECT count(*) AS n FROM metrics WHERE run_id = ?", [run_id]).iloc[0]["n"]
+        return int(n) == 0 or (missing_report is not None and missing_report(run_id))
+
+    return unfinished
 
 
 def reusable_run(store: Store, fingerprint: str, *, out: str | Path | None = None) -> str | None:

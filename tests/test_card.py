@@ -51,8 +51,8 @@ def test_card_states_the_decoding_settings_in_words(run, monkeypatch):
     import judgekit.card as card_module
 
     info = {"config": {"decoding": {"temperature": 0.7, "top_p": 0.9, "max_tokens": 512, "api_key": "sk-x"}}}
-    real_run = card_module.Store.run
-    monkeypatch.setattr(card_module.Store, "run", lambda self, rid: {**real_run(self, rid), **info})
+    real_run = card_module._run_row
+    monkeypatch.setattr(card_module, "_run_row", lambda con, db, rid: {**real_run(con, db, rid), **info})
     card = bias_card(db, run_id)
     assert card["decoding"] == {"temperature": 0.7, "top_p": 0.9, "max_tokens": 512}
     assert card["decoding_text"] == "temperature 0.7, top-p 0.9, max tokens 512"

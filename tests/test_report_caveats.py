@@ -106,4 +106,4 @@ def test_mitigation_table_and_chart_carry_n_and_name_degenerate_intervals(tmp_pa
     assert f"<td class='num'>{n}</td>" in row
     # the scripted judge gives no probabilities: calibrate changes nothing, in every resample
     assert "bias change: degenerate interval" in row
-    assert f'"position (n={n})"' in html  # the chart's label carries n
+    assert f"calibrate n={n} (" in html  # the chart's label carries n

@@ -61,8 +61,10 @@ def mitigation_table(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def figure_labels(t: pd.DataFrame) -> list[str]:
-    """One category per (bias, fix): ``bias · fix (+N tokens/verdict)``; the same order as the table."""
-    return [f"{r['probe']} · {r['mitigation']} ({_tokens(r.get('mitigation_extra_tokens:estimate'))} tokens/verdict)"
+    """One category per (bias, fix): ``bias · fix n=K (+N tokens/verdict)``, K the units of the bias change;
+    the same order as the table."""
+    return [f"{r['probe']} · {r['mitigation']} {n_text(r.get('mitigation_bias_change:n'))} "
+            f"({_tokens(r.get('mitigation_extra_tokens:estimate'))} tokens/verdict)"
             for r in t.to_dict(orient="records")]
 
 
