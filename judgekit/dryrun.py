@@ -125,7 +125,7 @@ def _prices(judge: Judge) -> tuple[float, float] | None:
     if hasattr(judge, "prices"):
         return judge.prices()  # type: ignore[no-any-return]
     if judge.identity().get("backend") == "litellm":
-        from judgekit.judges.openai_compat import token_prices
+        from judgekit.judges.prices import token_prices
 
         return token_prices(str(judge.identity()["model"]))
     return None

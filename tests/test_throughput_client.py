@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI, default_responder, fault, letter_logprobs, reply, truncated
 
 from judgekit.judges.base import JudgeError
-from judgekit.judges.openai_compat import OpenAICompatJudge, split_endpoints, token_prices
+from judgekit.judges.openai_compat import OpenAICompatJudge, split_endpoints
+from judgekit.judges.prices import token_prices
 from judgekit.types import JudgeOutput, JudgeRequest
 
 FAKE_KEY = "sk-test-FAKEKEY0123456789abcdef"

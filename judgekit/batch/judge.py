@@ -21,7 +21,7 @@ from typing import Any
 from judgekit.batch.jsonl import BATCH_DISCOUNT, LINE_BUILDERS, LINE_PARSERS, _error
 from judgekit.batch.providers import CLIENTS
 from judgekit.judges.base import Judge, JudgeError
-from judgekit.judges.openai_compat import token_prices
+from judgekit.judges.prices import token_prices
 from judgekit.judges.readers import TEXT_READER
 from judgekit.store.db import Store, now
 from judgekit.types import JudgeOutput, JudgeRequest

@@ -31,7 +31,6 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from judgekit.engine.keys import body_identity, effective_stochastic
@@ -59,21 +58,6 @@ class HTTPStatusError(Exception):
         super().__init__(message)
         self.status_code = status_code
         self.headers = dict(headers or {})
-
-
-@lru_cache(maxsize=256)
-def token_prices(model: str) -> tuple[float, float] | None:
-    """USD per input and per output token from litellm's price table, or None if unknown."""
-    cost_per_token = _litellm().cost_per_token
-    for name in dict.fromkeys([model, model.split("/", 1)[-1]]):  # "openai/gpt-4o", then "gpt-4o"
-        try:
-            p_in, _ = cost_per_token(model=name, prompt_tokens=1_000_000, completion_tokens=0)
-            _, p_out = cost_per_token(model=name, prompt_tokens=0, completion_tokens=1_000_000)
-        except Exception:
-            continue
-        if p_in or p_out:
-            return float(p_in) / 1e6, float(p_out) / 1e6
-    return None
 
 
 def _count(usage: Any, name: str) -> int | None:
