@@ -187,16 +187,22 @@ def _turns(conv: Any, role: str) -> str:
     return "\n\n".join(str(t.get("content", "")) for t in conv if isinstance(t, dict) and t.get("role") == role)
 
 
+def arena_winner(path: Path, row: int, rec: dict[str, Any]) -> str:
+    """The checked ``winner`` of an arena battle (a key of ``_WINNERS``); ``model_a``/``model_b`` must be there."""
+    for key in ("model_a", "model_b", "winner"):
+        if _missing(rec.get(key)) or not str(rec.get(key)).strip():
+            raise DatasetError(str(path), row, key, "missing value")
+    winner = str(rec["winner"]).strip().lower()
+    if winner not in _WINNERS:
+        raise DatasetError(str(path), row, "winner", f"{rec['winner']!r} is not one of {', '.join(_WINNERS)}")
+    return winner
+
+
 def import_arena(path: Path, source: str, kind: str) -> Imported:
     rows, items, seen = [], [], set()
     for row, rec in _json_rows(path):
         rec = _obj(path, row, rec)
-        for key in ("model_a", "model_b", "winner"):
-            if _missing(rec.get(key)) or not str(rec.get(key)).strip():
-                raise DatasetError(str(path), row, key, "missing value")
-        winner = str(rec["winner"]).strip().lower()
-        if winner not in _WINNERS:
-            raise DatasetError(str(path), row, "winner", f"{rec['winner']!r} is not one of {', '.join(_WINNERS)}")
+        winner = arena_winner(path, row, rec)
         pid = str(rec.get("question_id") or f"{path.stem}-{row}")
         conv_a, conv_b = rec.get("conversation_a"), rec.get("conversation_b")
         if isinstance(conv_a, list) and isinstance(conv_b, list):

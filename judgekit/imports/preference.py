@@ -14,7 +14,17 @@ from typing import Any
 from judgekit.datasets.loaders import _records
 from judgekit.datasets.schema import DatasetError, normalise_label
 from judgekit.imports.common import ImportedRun, Judgment
-from judgekit.imports.judgments import _WINNERS, _ap_choice, _json_rows, _missing, _obj, _text, _turns, pair_hash
+from judgekit.imports.judgments import (
+    _WINNERS,
+    _ap_choice,
+    _json_rows,
+    _missing,
+    _obj,
+    _text,
+    _turns,
+    arena_winner,
+    pair_hash,
+)
 from judgekit.types import Item
 
 _SWAP = {"A": "B", "B": "A", "tie": "tie"}
@@ -81,12 +91,7 @@ def import_arena(paths: list[Path], judge_name: str | None) -> list[ImportedRun]
     for path in paths:
         for row, rec in _json_rows(path):
             rec = _obj(path, row, rec)
-            for key in ("model_a", "model_b", "winner"):
-                if _missing(rec.get(key)) or not str(rec.get(key)).strip():
-                    raise DatasetError(str(path), row, key, "missing value")
-            winner = str(rec["winner"]).strip().lower()
-            if winner not in _WINNERS:
-                raise DatasetError(str(path), row, "winner", f"{rec['winner']!r} is not one of {', '.join(_WINNERS)}")
+            winner = arena_winner(path, row, rec)
             conv_a, conv_b = rec.get("conversation_a"), rec.get("conversation_b")
             prompt = a = b = ""
             if isinstance(conv_a, list) and isinstance(conv_b, list):
