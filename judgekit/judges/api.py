@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 from judgekit.engine.keys import body_identity, effective_stochastic
 from judgekit.judges import _retry
 from judgekit.judges.concurrency import ProviderLimit
-from judgekit.judges.readers import TEXT_READER, read_text, read_text_with_first_token
+from judgekit.judges.readers import TEXT_READER, _get, read_text, read_text_with_first_token
 from judgekit.judges.runner import ChatJudge, Endpoint, MalformedResponseError, hand_over, stream_results
 from judgekit.types import JudgeOutput, JudgeRequest
 
@@ -69,14 +69,6 @@ def is_local_url(url: str | None) -> bool:
     except ValueError:
         return False
     return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
-
-
-def _get(obj: Any, name: str) -> Any:
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 def _count(value: Any) -> int | None:
