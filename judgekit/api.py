@@ -48,7 +48,8 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
              make_report: bool = True, repeats: int | None = None, repeat_fraction: float | None = None,
              template: str | None = None, progress: bool = True, judge_options: dict[str, Any] | None = None,
              judge_obj: Any = None, probes: list[str] | None = None,
-             mitigations: str | list[str] | None = None, principles: int | None = None) -> EvalResult:
+             mitigations: str | list[str] | None = None, principles: int | None = None,
+             protocol: str | None = None) -> EvalResult:
     """Run a suite against a judge, store every verdict, compute metrics and write the report.
 
     This is the orchestrator: the suite's ``kind`` decides what runs. A ``probe`` suite runs its
@@ -64,14 +65,14 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                     mapping=mapping, principles=principles, seed=seed, judge_options=judge_options, out=out,
                     progress=progress, **spec.defaults)
     items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
-                                      seed=seed)
+                                      seed=seed, protocol=protocol)
     owned = judge_obj is None
     j = judge_obj if judge_obj is not None else make_judge(judge, items=items, seed=seed,
                                                            **{"db": db, **(judge_options or {})})
     try:
         plan = make_plan(spec, items, dataset, seed=seed, stochastic=j.stochastic, repeats=repeats,
                          repeat_fraction=repeat_fraction, template=template, mitigations=mitigations,
-                         config={"limit": limit, "split": split, "mapping": mapping,
+                         protocol=protocol, config={"limit": limit, "split": split, "mapping": mapping,
                                  "data": data or (list(spec.data) if len(spec.data) > 1 else spec.data[0])})
         tmpl = load_template(plan.template)
         # the template text is kept with the run, so an old run can be reconstructed after a template edit

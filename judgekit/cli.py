@@ -47,6 +47,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--template", default=None,
                    help=f"judge prompt template: a built-in name ({', '.join(template_names())}) or a YAML path; "
                         "default: the suite's template")
+    p.add_argument("--protocol", choices=("pairwise", "pointwise", "mcq"), default=None,
+                   help="how the judge is asked: pairwise (pick the better of two), pointwise (score each response "
+                        "alone; the pair verdict follows from the scores), mcq (pick the correct option); "
+                        "default: the suite's")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
     p.add_argument("--dry-run", action="store_true",
                    help="print requests, tokens, estimated cost, wall time and minimum detectable effect; an API "
@@ -118,14 +122,14 @@ def _cmd_eval(a: argparse.Namespace) -> int:
             a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit, kind=a.kind,
             db=a.db, seed=a.seed, repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
             probes=probes, mitigations=a.mitigations, judge_options={**_judge_options(a), "batch": False},
-            batch=a.batch, latency_s=a.assume_latency, time_sample=a.time_sample)))
+            batch=a.batch, latency_s=a.assume_latency, time_sample=a.time_sample, protocol=a.protocol)))
         return 0
 
     res = api.evaluate(a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit,
                        kind=a.kind, db=a.db, seed=a.seed, out=a.out, make_report=not a.no_report,
                        repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
                        progress=a.progress, judge_options=_judge_options(a),
-                       mitigations=a.mitigations,
+                       mitigations=a.mitigations, protocol=a.protocol,
                        probes=probes)
     s = res.stats
     resumed = ("" if not s.resumed else " (identical to this finished run: nothing asked again)"

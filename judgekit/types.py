@@ -39,6 +39,13 @@ if TYPE_CHECKING:
 Label = Literal["A", "B", "tie"]
 Kind = Literal["fact", "preference"]
 Order = Literal["AB", "BA"]
+#: How the judge is asked (see :data:`PROTOCOLS`).
+Protocol = Literal["pairwise", "pointwise", "mcq"]
+#: ``pairwise``: the judge picks the better of two responses; ``pointwise``: the judge scores one response at a
+#: time and a pair's verdict follows from the two scores; ``mcq``: the judge picks the correct option of a question.
+PROTOCOLS: tuple[str, ...] = ("pairwise", "pointwise", "mcq")
+#: Option letters of multiple-choice items: options[0] is "A".
+OPTION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: A verdict in presented positions. "invalid" is a parse failure, "error" a failed call.
 Choice = Literal["A", "B", "tie", "invalid", "error"]
 
@@ -47,7 +54,11 @@ VALID_CHOICES: tuple[str, ...] = ("A", "B", "tie")
 
 @dataclass(frozen=True)
 class Item:
-    """One pairwise comparison. ``label`` is the gold answer (None when unknown)."""
+    """One pairwise comparison, or one multiple-choice question. ``label`` is the gold answer (None when unknown).
+
+    A multiple-choice item has ``options`` (in the dataset's order) and ``label`` is the original letter of its
+    correct option (``OPTION_LETTERS``: "A" is ``options[0]``); its ``response_a`` / ``response_b`` are empty.
+    """
 
     id: str
     prompt: str
@@ -58,6 +69,7 @@ class Item:
     category: str | None = None
     source: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,12 @@ class Trial:
     preamble: str = ""
     #: a second user turn asking the judge to review its first verdict (self-reflection)
     followup: str = ""
+    #: how the judge is asked (:data:`PROTOCOLS`)
+    protocol: str = "pairwise"
+    #: mcq: the options in presented order (presented letter "A" is ``options[0]``)
+    options: tuple[str, ...] = ()
+    #: mcq: the original index (into ``Item.options``) of the option shown at each presented slot
+    option_order: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,10 @@ class JudgeRequest:
     sample_index: int = 0
     #: when set, the judge answers once, then is asked this and its second answer is the verdict
     followup: str = ""
+    #: how the judge is asked (:data:`PROTOCOLS`)
+    protocol: str = "pairwise"
+    #: mcq: the options in presented order
+    options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -125,6 +147,9 @@ class JudgeOutput:
     parse_rule: str | None = None
     #: for probability readers: the probability on the two letters at the position read
     p_ab_mass: float | None = None
+    #: pointwise: the scores of the responses shown first and second (the verdict follows from them)
+    score_first: float | None = None
+    score_second: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -170,6 +195,32 @@ def original_verdict(choice: str, order: str, label: str | None) -> tuple[str | 
     """(chosen, correct) of a presented-position verdict ``choice``: its original letter and its score."""
     chosen = presented_to_original(choice, order)
     return chosen, score_against_gold(chosen, label)
+
+
+def mcq_presented_to_original(letter: str | None, option_order: tuple[int, ...] | list[int]) -> str | None:
+    """The original option letter of the option shown at presented letter ``letter`` (None when not an option)."""
+    if not isinstance(letter, str) or len(letter) != 1 or letter not in OPTION_LETTERS[:len(option_order)]:
+        return None
+    return OPTION_LETTERS[option_order[OPTION_LETTERS.index(letter)]]
+
+
+def mcq_original_to_presented(letter: str | None, option_order: tuple[int, ...] | list[int]) -> str | None:
+    """The presented letter at which original option ``letter`` is shown (None when not an option)."""
+    if not isinstance(letter, str) or len(letter) != 1 or letter not in OPTION_LETTERS:
+        return None
+    idx = OPTION_LETTERS.index(letter)
+    return OPTION_LETTERS[list(option_order).index(idx)] if idx in option_order else None
+
+
+def trial_verdict(trial: Trial, choice: str, label: str | None) -> tuple[str | None, bool | None]:
+    """(chosen, correct) of a verdict on ``trial``: the original letter picked and whether it is the gold one.
+
+    Pairwise and pointwise trials map A/B through ``order`` (:func:`original_verdict`); mcq trials map the
+    presented option letter through ``option_order``."""
+    if trial.protocol == "mcq":
+        chosen = mcq_presented_to_original(choice, trial.option_order)
+        return chosen, (None if chosen is None or not label else chosen == label)
+    return original_verdict(choice, trial.order, label)
 
 
 def original_p_a(p_first: float, order: str) -> float:

@@ -24,7 +24,7 @@ from judgekit.judges.base import Judge
 from judgekit.judges.prompt import PromptTemplate, build_request
 from judgekit.store.db import Store, StoreError, now
 from judgekit.store.journal import Journal
-from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial, original_verdict
+from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial, trial_verdict
 
 log = logging.getLogger("judgekit")
 
@@ -77,6 +77,7 @@ def _items_frame(run_id: str, items: Sequence[Item]) -> pd.DataFrame:
         "run_id": run_id, "item_id": it.id, "prompt": it.prompt, "response_a": it.response_a,
         "response_b": it.response_b, "label": it.label, "kind": it.kind, "category": it.category,
         "source": it.source, "metadata": json.dumps(it.metadata, ensure_ascii=False, default=str),
+        "options": json.dumps(list(it.options), ensure_ascii=False) if it.options else None,
     } for it in items])
 
 
@@ -89,20 +90,22 @@ def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> 
                                                            ("user_prefix", t.user_prefix),
                                                            ("user_suffix", t.user_suffix),
                                                            ("between", t.between)) if v}}, ensure_ascii=False),
-        "request_key": k, "mitigation": t.mitigation,
+        "request_key": k, "mitigation": t.mitigation, "protocol": t.protocol,
+        "option_order": json.dumps(list(t.option_order)) if t.option_order else None,
     } for t, k in zip(trials, keys, strict=True)])
 
 
 def _verdict_row(run_id: str, trial: Trial, key: str, label: str | None, out: JudgeOutput | dict[str, Any],
                  cached: bool) -> dict[str, Any]:
     o = out if isinstance(out, dict) else out.__dict__
-    chosen, correct = original_verdict(o["choice"], trial.order, label)
+    chosen, correct = trial_verdict(trial, o["choice"], label)
     return {
         "run_id": run_id, "trial_id": trial.trial_id, "request_key": key, "choice": o["choice"],
         "chosen": chosen, "correct": correct, "p_a": o.get("p_a"), "p_b": o.get("p_b"), "raw": o.get("raw"),
         "error": o.get("error"), "input_tokens": o.get("input_tokens"), "output_tokens": o.get("output_tokens"),
         "latency_s": o.get("latency_s"), "cost_usd": o.get("cost_usd"), "cached": cached,
         "created_at": now().isoformat(), "parse_rule": o.get("parse_rule"), "p_ab_mass": o.get("p_ab_mass"),
+        "score_first": o.get("score_first"), "score_second": o.get("score_second"),
     }
 
 

@@ -161,4 +161,6 @@ def build_request(template: PromptTemplate, identity: dict[str, Any], trial: Tri
         second=trial.second,
         sample_index=sample_index,
         followup=trial.followup,
+        protocol=trial.protocol,
+        options=trial.options,
     )

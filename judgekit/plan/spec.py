@@ -9,6 +9,7 @@ A suite file holds these keys and no others::
     probes: [position, ...]    # probe and profile suites
     data: [facts, preferences] # built-in set names, files or hf:// ids
     template: pairwise         # judge prompt template
+    protocol: pairwise         # pairwise (default) | pointwise | mcq (``--protocol`` overrides it)
     defaults: {...}            # the keys listed in DEFAULT_KEYS[kind]
     probe_options:             # per probe: keyword options of that probe's trial builder
       bandwagon: {placement: user}
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,7 +35,7 @@ from judgekit.probes.position import position_trials
 from judgekit.probes.reflection import reflection_trials
 from judgekit.probes.verbosity import verbosity_trials
 from judgekit.resources import suites_dir
-from judgekit.types import Trial
+from judgekit.types import PROTOCOLS, Trial
 
 SuiteKind = Literal["probe", "profile", "icai"]
 SPEC_VERSION = 1
@@ -53,7 +54,8 @@ CUE_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection"
 #: probe-function parameters the planner sets itself; a suite cannot set them per probe
 PLANNER_ARGS = ("items", "seed", "repeats", "repeat_fraction")
 
-TOP_KEYS = ("name", "version", "kind", "description", "probes", "data", "template", "defaults", "probe_options")
+TOP_KEYS = ("name", "version", "kind", "description", "probes", "data", "template", "protocol", "defaults",
+            "probe_options")
 _RUN_DEFAULTS = {"repeats": int, "repeat_fraction": float, "sample_per_dataset": int}
 #: the keys ``defaults`` may hold, per kind, with their types (None is allowed for every key)
 DEFAULT_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -83,6 +85,7 @@ class SuiteSpec:
     probes: tuple[str, ...] = ()
     data: tuple[str, ...] = ("facts",)
     template: str = "pairwise"
+    protocol: str = "pairwise"
     defaults: dict[str, Any] = field(default_factory=dict)
     probe_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -99,9 +102,7 @@ class SuiteSpec:
         if bad:
             raise ValueError(f"suite {self.name!r} has no probe {', '.join(bad)}; it has {', '.join(self.probes)}")
         keep = tuple(p for p in self.probes if p in probes)
-        return SuiteSpec(name=self.name, path=self.path, kind=self.kind, version=self.version,
-                         description=self.description, probes=keep, data=self.data, template=self.template,
-                         defaults=self.defaults, probe_options=self.probe_options)
+        return replace(self, probes=keep)
 
 
 def available_suites() -> list[str]:
@@ -186,11 +187,15 @@ def parse_suite(raw: Any, path: Path) -> SuiteSpec:
             if opt not in valid:
                 raise SpecError(f"{where}: probe_options.{probe}: unknown option {opt!r} "
                                 f"(valid: {', '.join(valid) or 'none'})")
+    protocol = raw.get("protocol", "pairwise")
+    if protocol not in PROTOCOLS:
+        raise SpecError(f"{where}: protocol: unknown protocol {protocol!r} (valid: {', '.join(PROTOCOLS)})")
     data = raw.get("data", [] if kind == "icai" else "facts")
     data = tuple(data) if isinstance(data, list) else ((str(data),) if data else ())
     return SuiteSpec(name=str(raw.get("name") or path.stem), path=path, kind=kind, version=int(version),
                      description=str(raw.get("description") or "").strip(), probes=tuple(probes), data=data,
-                     template=str(raw.get("template") or "pairwise"), defaults=dict(defaults),
+                     template=str(raw.get("template") or "pairwise"), protocol=str(protocol),
+                     defaults=dict(defaults),
                      probe_options={k: dict(v or {}) for k, v in options.items()})
 
 

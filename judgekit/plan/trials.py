@@ -25,7 +25,7 @@ from judgekit.datasets.schema import DatasetError
 from judgekit.engine.runner import RunSpec
 from judgekit.mitigations import apply_mitigation, compose, parse_mitigations
 from judgekit.plan.spec import PROBES, SuiteSpec
-from judgekit.types import Item, Trial
+from judgekit.types import PROTOCOLS, Item, Trial
 
 MitigationMode = Literal["compare", "compose"]
 
@@ -59,8 +59,10 @@ def _sample(items: list[Item], n: int, seed: int) -> list[Item]:
 
 def load_suite_items(spec: SuiteSpec, *, data: str | None = None, mapping: str | dict[str, str] | None = None,
                      split: str = "train", limit: int | None = None, kind: str | None = None,
-                     seed: int = 0) -> tuple[list[Item], str]:
+                     seed: int = 0, protocol: str | None = None) -> tuple[list[Item], str]:
     """The items of a run and the dataset name: ``data`` if given, else the suite's built-in sets.
+
+    ``protocol`` is the run's (``--protocol``; default the suite's).
 
     ``limit`` takes a seeded sample of that many items from each dataset; without it the
     suite's ``sample_per_dataset`` applies to its built-in sets.
@@ -81,8 +83,13 @@ def load_suite_items(spec: SuiteSpec, *, data: str | None = None, mapping: str |
     return items, "+".join(names)
 
 
-def build_trials(suite: SuiteSpec, items: list[Item], *, seed: int, options: dict[str, Any]) -> list[Trial]:
-    """Every probe's trials on ``items``; ``options`` are the repeat settings."""
+def build_trials(suite: SuiteSpec, items: list[Item], *, seed: int, options: dict[str, Any],
+                 protocol: str = "pairwise") -> list[Trial]:
+    """Every probe's trials on ``items`` under ``protocol``; ``options`` are the repeat settings."""
+    if protocol != "pairwise":
+        from judgekit.plan.protocols import protocol_trials
+
+        return protocol_trials(protocol, suite, items, seed=seed, options=options)
     trials: list[Trial] = []
     for probe in suite.probes:
         trials.extend(PROBES[probe](items, seed=seed, **options, **suite.probe_options.get(probe, {})))
@@ -102,17 +109,21 @@ def repeat_policy(suite: SuiteSpec, *, stochastic: bool, repeats: int | None = N
 def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 0, stochastic: bool = False,
               repeats: int | None = None, repeat_fraction: float | None = None, template: str | None = None,
               mitigations: str | list[str] | None = None, mode: MitigationMode = "compare",
-              config: dict[str, Any] | None = None) -> Plan:
-    """The plan of a run of ``suite`` on ``items``; ``config`` adds what the caller records in ``runs.config``."""
+              config: dict[str, Any] | None = None, protocol: str | None = None) -> Plan:
+    """The plan of a run of ``suite`` on ``items``; ``config`` adds what the caller records in ``runs.config``.
+
+    ``protocol`` (``--protocol``) overrides the suite's; the template defaults to the protocol's own
+    (:func:`protocol_template`) unless the suite or ``template`` names one for that protocol."""
+    proto = effective_protocol(suite, protocol)
     n_rep, frac = repeat_policy(suite, stochastic=stochastic, repeats=repeats, repeat_fraction=repeat_fraction)
     options = {"repeats": n_rep, "repeat_fraction": frac}
     mits = parse_mitigations(mitigations)
-    trials = build_trials(suite, items, seed=seed, options=options)
+    trials = build_trials(suite, items, seed=seed, options=options, protocol=proto)
     if mode == "compose":
         trials = compose(trials, mits)
     else:
         trials += [t for m in mits for t in apply_mitigation(trials, m)]
-    tmpl = template or suite.template
+    tmpl = template or (suite.template if proto == suite.protocol else protocol_template(proto))
     if mode == "compose":
         probe_config: dict[str, Any] = {"mitigations": mits}
         cfg: dict[str, Any] = {"mitigations": mits, "probes": list(suite.probes)}
@@ -122,9 +133,25 @@ def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 
                         "probe_options": suite.probe_options}
         cfg = {"probes": list(suite.probes), "template": tmpl, "n_items": len(items), "mitigations": mits,
                **options}
+    if proto != "pairwise":  # a pairwise run keeps the spec (and the fingerprint) it had before protocols existed
+        probe_config["protocol"] = proto
+        cfg["protocol"] = proto
     run_spec = RunSpec(suite=suite.name, dataset=dataset, seed=seed, template=tmpl, probe_config=probe_config)
     return Plan(suite=suite, items=items, dataset=dataset, trials=trials, template=tmpl, repeats=n_rep,
                 repeat_fraction=frac, mitigations=mits, seed=seed, run_spec=run_spec, config={**cfg, **(config or {})})
+
+
+def effective_protocol(suite: SuiteSpec, protocol: str | None) -> str:
+    """The protocol of a run: ``protocol`` when given, else the suite's."""
+    proto = protocol or suite.protocol
+    if proto not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {proto!r}; valid: {', '.join(PROTOCOLS)}")
+    return proto
+
+
+def protocol_template(protocol: str) -> str:
+    """The built-in judge prompt template of ``protocol`` (``suites/prompts/<protocol>.yaml``)."""
+    return protocol
 
 
 def judge_suite(mitigations: list[str]) -> SuiteSpec:

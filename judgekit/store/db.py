@@ -54,7 +54,7 @@ def now() -> datetime:
 
 VERDICT_COLUMNS = ("run_id", "trial_id", "request_key", "choice", "chosen", "correct", "p_a", "p_b", "raw",
                    "error", "input_tokens", "output_tokens", "latency_s", "cost_usd", "cached", "created_at",
-                   "parse_rule", "p_ab_mass")
+                   "parse_rule", "p_ab_mass", "score_first", "score_second")
 
 
 COMPLETION_COLUMNS = ("request_key", "task", "judge", "messages", "raw", "error", "input_tokens", "output_tokens",

@@ -34,8 +34,10 @@ CREATE TABLE IF NOT EXISTS items (
     category    VARCHAR,
     source      VARCHAR,
     metadata    JSON,
+    options     JSON,                   -- mcq items: the options in the dataset's order (label = gold letter)
     PRIMARY KEY (run_id, item_id)
 );
+ALTER TABLE items ADD COLUMN IF NOT EXISTS options JSON;
 
 CREATE TABLE IF NOT EXISTS trials (
     run_id         VARCHAR NOT NULL,
@@ -51,8 +53,12 @@ CREATE TABLE IF NOT EXISTS trials (
     cue            JSON,
     request_key    VARCHAR NOT NULL,
     mitigation     VARCHAR DEFAULT 'none',
+    protocol       VARCHAR DEFAULT 'pairwise',  -- pairwise | pointwise | mcq
+    option_order   JSON,                -- mcq: the original option index shown at each presented slot
     PRIMARY KEY (run_id, trial_id)
 );
+ALTER TABLE trials ADD COLUMN IF NOT EXISTS protocol VARCHAR DEFAULT 'pairwise';
+ALTER TABLE trials ADD COLUMN IF NOT EXISTS option_order JSON;
 
 CREATE TABLE IF NOT EXISTS verdicts (
     run_id         VARCHAR NOT NULL,
@@ -73,11 +79,15 @@ CREATE TABLE IF NOT EXISTS verdicts (
     created_at     TIMESTAMP,
     parse_rule     VARCHAR,             -- reader and rule that produced the verdict: text:label, ab-logits, ...
     p_ab_mass      DOUBLE,              -- probability readers: probability on the two letters where p_a/p_b were read
+    score_first    DOUBLE,              -- pointwise: score of the response shown first (A)
+    score_second   DOUBLE,              -- pointwise: score of the response shown second (B)
     PRIMARY KEY (run_id, trial_id)
 );
--- databases written before parse_rule and p_ab_mass existed get them (at the end, like the table above)
+-- databases written before these columns existed get them (at the end, in the table's order)
 ALTER TABLE verdicts ADD COLUMN IF NOT EXISTS parse_rule VARCHAR;
 ALTER TABLE verdicts ADD COLUMN IF NOT EXISTS p_ab_mass DOUBLE;
+ALTER TABLE verdicts ADD COLUMN IF NOT EXISTS score_first DOUBLE;
+ALTER TABLE verdicts ADD COLUMN IF NOT EXISTS score_second DOUBLE;
 
 CREATE TABLE IF NOT EXISTS completions (
     request_key    VARCHAR PRIMARY KEY, -- hash of judge identity, task and messages

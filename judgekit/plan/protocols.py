@@ -1,0 +1,17 @@
+"""Trials of the protocols other than ``pairwise``: ``pointwise`` and ``mcq`` (see :data:`judgekit.types.PROTOCOLS`).
+
+:func:`protocol_trials` is what :func:`judgekit.plan.trials.build_trials` calls for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from judgekit.plan.spec import SuiteSpec
+from judgekit.types import Item, Trial
+
+
+def protocol_trials(protocol: str, suite: SuiteSpec, items: list[Item], *, seed: int,
+                    options: dict[str, Any]) -> list[Trial]:
+    """Every probe's trials on ``items`` under ``protocol``."""
+    raise ValueError(f"protocol {protocol!r} is not available in this version of judgekit")
