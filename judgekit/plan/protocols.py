@@ -14,4 +14,8 @@ from judgekit.types import Item, Trial
 def protocol_trials(protocol: str, suite: SuiteSpec, items: list[Item], *, seed: int,
                     options: dict[str, Any]) -> list[Trial]:
     """Every probe's trials on ``items`` under ``protocol``."""
-    raise ValueError(f"protocol {protocol!r} is not available in this version of judgekit")
+    if protocol == "pointwise":
+        raise ValueError("protocol 'pointwise' is not available in this version of judgekit")
+    if protocol == "mcq":
+        raise ValueError("protocol 'mcq' is not available in this version of judgekit")
+    raise ValueError(f"unknown protocol {protocol!r}")
