@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +34,22 @@ log = logging.getLogger("judgekit")
 
 @dataclass
 class EvalResult:
+    """What :func:`evaluate` returns. ``metrics`` (the run's stored metric rows, a DataFrame) is read from the
+    store on first access, so a command that does not look at it does not import pandas."""
+
     run_id: str
     stats: RunStats
-    metrics: pd.DataFrame
     report_path: Path | None
     #: results of an analysis suite (``profile``): the dict :func:`run_profile` returns
     analysis: dict[str, Any] | None = None
+    db: str | Path | None = None
+    _metrics: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        if self._metrics is None:
+            self._metrics = Store(self.db if self.db is not None else DEFAULT_DB, create=False).metrics(self.run_id)
+        return self._metrics
 
 
 def evaluate(suite: str = "position", *, judge: str | None = None, data: str | None = None,
@@ -85,7 +95,7 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
             n = len(plan.trials)
             stats = RunStats(same, True, n, n, 0, 0, 0, time.monotonic() - t0)
             path = Path(out) / f"{same}.html" if make_report and spec.kind == "probe" else None
-            return EvalResult(same, stats, store.metrics(same), path, None)
+            return EvalResult(same, stats, path, None, db=db)
         stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress,
                         reuse_finished=_unfinished_artefacts(store, out if make_report else None))
     finally:
@@ -109,7 +119,7 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                                n_boot=int(spec.default("n_boot", 2000)), top_k=int(spec.default("top_k", 3)),
                                use_gold=bool(spec.default("use_gold", True)))
     path = report(stats.run_id, db=db, out=out) if make_report else None
-    return EvalResult(stats.run_id, stats, store.metrics(stats.run_id), path, analysis)
+    return EvalResult(stats.run_id, stats, path, analysis, db=db)
 
 
 def profile(*, data: str, db: str | Path = DEFAULT_DB, judges: Sequence[str] = (), mapping: str | dict[str, str] |

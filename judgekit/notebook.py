@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from judgekit.report.queries import CUE_FIELDS
 from judgekit.store.db import Store
 from judgekit.store.queries import bias_profile as profile_sql
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_DB = "judgekit.duckdb"
 _VERDICT_COLS = """v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
@@ -142,4 +143,6 @@ def cards(run_ids: Sequence[str] | None = None, db: str | Path = DEFAULT_DB) -> 
             for metric, s in stats.items():
                 rows.append({"run_id": rid, "judge": c["judge"]["spec"], "probe": probe, "metric": metric,
                              "headline": metric == c["headline_metric"].get(probe), **s})
+    import pandas as pd
+
     return pd.DataFrame(rows)

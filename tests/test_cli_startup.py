@@ -71,3 +71,13 @@ def test_card_reads_the_store_with_duckdb_alone(db):
     names = imported("card", "--db", str(db))
     assert "duckdb" in names
     assert _heavy(names, ("pandas", "numpy")) == []
+
+
+def test_rerun_answered_by_an_identical_finished_run_imports_no_pandas(tmp_path):
+    data = write_fact_items(tmp_path / "f.jsonl", 6)
+    args = ["eval", "--judge", "scripted/first=0.2", "--data", str(data), "--db", str(tmp_path / "r.duckdb"),
+            "--out", str(tmp_path / "rep")]
+    assert main(args) == 0
+    names = imported(*args)
+    assert "judgekit.api" in names  # the orchestrator ran, and found the identical run ...
+    assert _heavy(names - {"judgekit.api"}, ("pandas", "numpy")) == []  # ... without statistics, report or pandas

@@ -12,9 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from judgekit.datasets.loaders import dataset_fingerprint
 from judgekit.engine.lock import WriterLock
@@ -25,6 +23,9 @@ from judgekit.judges.prompt import PromptTemplate, build_request
 from judgekit.store.db import Store, StoreError, now
 from judgekit.store.journal import Journal
 from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial, trial_verdict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("judgekit")
 
@@ -73,6 +74,8 @@ def run_fingerprint(spec: RunSpec, identity: dict[str, Any], items: Sequence[Ite
 
 
 def _items_frame(run_id: str, items: Sequence[Item]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame([{
         "run_id": run_id, "item_id": it.id, "prompt": it.prompt, "response_a": it.response_a,
         "response_b": it.response_b, "label": it.label, "kind": it.kind, "category": it.category,
@@ -82,6 +85,8 @@ def _items_frame(run_id: str, items: Sequence[Item]) -> pd.DataFrame:
 
 
 def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame([{
         "run_id": run_id, "trial_id": t.trial_id, "item_id": t.item_id, "probe": t.probe,
         "condition": t.condition, "order": t.order, "repeat": t.repeat, "first": t.first, "second": t.second,

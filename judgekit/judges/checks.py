@@ -68,5 +68,13 @@ def unusable_run_message(db: Any, run_id: str) -> str | None:
     from judgekit.store.db import Store
 
     store = db if isinstance(db, Store) else Store(db, create=False)
-    rows = store.query("SELECT choice, raw, error FROM verdicts WHERE run_id = ? ORDER BY trial_id", [run_id])
-    return unusable_verdicts_message(rows.to_dict(orient="records"))
+    with store.connect(read_only=True) as con:
+        # one row of each kind of verdict is enough to tell; the full rows are read only for an unusable run
+        kinds = con.execute("SELECT DISTINCT choice IN ('invalid', 'error') FROM verdicts WHERE run_id = ?",
+                            [run_id]).fetchall()
+        if kinds != [(True,)]:
+            return None
+        cur = con.execute("SELECT choice, raw, error FROM verdicts WHERE run_id = ? ORDER BY trial_id", [run_id])
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return unusable_verdicts_message(rows)

@@ -18,13 +18,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from judgekit.liveness import writer_alive
 from judgekit.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _pandas() -> Any:
+    """pandas, imported on first use: a command that only reads records (``runs``, ``card``, a rerun that an
+    identical finished run answers) never pays for it."""
+    import pandas
+
+    return pandas
 
 
 class StoreError(RuntimeError):
@@ -168,7 +178,7 @@ class Store:
         if not run_ids:
             return set()
         with self.connect(read_only=True) as con:
-            con.register("_ids", pd.DataFrame({"run_id": sorted(run_ids)}))
+            con.register("_ids", _pandas().DataFrame({"run_id": sorted(run_ids)}))
             return {r for (r,) in con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT run_id FROM _ids)"
                                               ).fetchall()}
 
@@ -220,7 +230,7 @@ class Store:
         """``INSERT OR REPLACE`` dict rows into ``table`` (whose columns are ``columns``, in order)."""
         if not rows:
             return
-        df = pd.DataFrame(rows, columns=list(columns))
+        df = _pandas().DataFrame(rows, columns=list(columns))
         with self.connect(timeout_s=timeout_s) as con:
             con.register("_rows", df)
             con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM _rows")
@@ -237,9 +247,9 @@ class Store:
     def cached_outputs(self, keys: Sequence[str]) -> pd.DataFrame:
         """The newest non-error answer for each request key, from any run."""
         if not keys:
-            return pd.DataFrame(columns=list(VERDICT_COLUMNS))
+            return _pandas().DataFrame(columns=list(VERDICT_COLUMNS))
         with self.connect(read_only=True) as con:
-            con.register("_keys", pd.DataFrame({"request_key": list(keys)}))
+            con.register("_keys", _pandas().DataFrame({"request_key": list(keys)}))
             return con.execute(
                 "SELECT * FROM verdicts WHERE choice <> 'error' AND request_key IN (SELECT request_key FROM _keys) "
                 "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1").df()
@@ -276,9 +286,9 @@ class Store:
     def completed(self, keys: Sequence[str]) -> pd.DataFrame:
         """Stored successful completions for ``keys``."""
         if not keys:
-            return pd.DataFrame(columns=list(COMPLETION_COLUMNS))
+            return _pandas().DataFrame(columns=list(COMPLETION_COLUMNS))
         with self.connect(read_only=True) as con:
-            con.register("_keys", pd.DataFrame({"request_key": list(keys)}))
+            con.register("_keys", _pandas().DataFrame({"request_key": list(keys)}))
             return con.execute("SELECT * FROM completions WHERE error IS NULL AND request_key IN "
                                "(SELECT request_key FROM _keys)").df()
 
