@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,10 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
             stats = RunStats(same, True, n, n, 0, 0, 0, time.monotonic() - t0)
             path = Path(out) / f"{same}.html" if make_report and spec.kind == "probe" else None
             return EvalResult(same, stats, path, None, db=db)
+        # the statistics and report stacks (pandas, scipy, statsmodels, plotly: seconds of imports) load while
+        # the judge answers, instead of after it
+        warm_imports(["judgekit.suites", *(["judgekit.report.build"] if make_report else []),
+                      *(["judgekit.analysis.profile.run"] if spec.kind == "profile" else [])])
         stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress,
                         reuse_finished=_unfinished_artefacts(store, out if make_report else None))
     finally:
@@ -180,6 +185,27 @@ def _unfinished_artefacts(store: Store, out: str | Path | None) -> Callable[[str
         return int(n) == 0 or (missing_report is not None and missing_report(run_id))
 
     return unfinished
+
+
+def warm_imports(modules: Sequence[str]) -> threading.Thread:
+    """Import ``modules`` in a background thread (a daemon: it never keeps the process alive).
+
+    Importing is thread-safe (the import system locks each module), so a module the main thread needs
+    before the thread is done is waited for, not imported twice; an import that fails here fails again,
+    with its traceback, where the main thread imports it.
+    """
+    def run() -> None:
+        import importlib
+
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the main thread's own import reports it
+                log.debug("background import of %s failed", name, exc_info=True)
+
+    thread = threading.Thread(target=run, name="judgekit-warm-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 def reusable_run(store: Store, fingerprint: str, *, out: str | Path | None = None) -> str | None:
