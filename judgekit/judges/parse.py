@@ -31,6 +31,7 @@ reads as ``invalid``. Digits (1/2) are letters only when the prompt asked for nu
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ def _end(numbers: bool) -> str:
             r"(?!\s*(?:or|and|/|vs\.?|versus|o|ou|oder)\s)(?!/)")
 
 
+@functools.cache
 def _compile(numbers: bool) -> list[tuple[str, re.Pattern[str]]]:
     L, E = _letter(numbers), _end(numbers)
     label_words = (r"(?:final\s+|overall\s+|my\s+)?(?:answer|verdict|choice|decision|winner|judgment|judgement|"
@@ -106,7 +108,6 @@ def _compile(numbers: bool) -> list[tuple[str, re.Pattern[str]]]:
     ]
 
 
-_PATTERNS = {False: _compile(False), True: _compile(True)}
 _NEGATED = re.compile(r"\b(?:not|n't|never|no|neither|nor|whether|if|unless|would\s+be|could|might|should|"
                       r"may|wonder|ask|asks|asked|question|suppose|assume|hypothetically|either)\b|n't\b|\?",
                       re.I)
@@ -199,7 +200,7 @@ def read_verdict(text: str | None, *, numbers: bool = False) -> TextReading:
     if not body.strip():
         return TextReading("invalid", None)
     found: list[tuple[int, str, str]] = [(pos, val, "json") for pos, val in _from_json(body, numbers)]
-    for rule, pat in _PATTERNS[numbers]:
+    for rule, pat in _compile(numbers):
         for m in pat.finditer(body):
             if rule == "bare-statement":
                 if not _BARE_LEAD.match(_clause_before(body, m.start())):

@@ -11,6 +11,7 @@ writes them at the next flush.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -24,6 +25,9 @@ import duckdb
 
 from judgekit.liveness import writer_alive
 from judgekit.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+
+#: identifies the DDL text: a file created by the same text needs no DDL when opened again
+SCHEMA_HASH = hashlib.sha256((TABLES + VIEWS).encode("utf-8")).hexdigest()[:16]
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,15 +83,34 @@ class Store:
         self._store_id: str | None = None  # a random id in `meta`: a replaced file has another (or none)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.connect() as con:
-                con.execute(TABLES)
-                con.execute(VIEWS)
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-                con.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", [uuid.uuid4().hex])
-                self._store_id = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchall()[0][0]
+            self._store_id = self._current_store_id()
+            if self._store_id is None:  # a new file, or one whose tables and views predate this schema text
+                with self.connect() as con:
+                    con.execute(TABLES)
+                    con.execute(VIEWS)
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_hash', ?)", [SCHEMA_HASH])
+                    con.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", [uuid.uuid4().hex])
+                    self._store_id = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchall()[0][0]
         elif not self.path.exists():
             raise StoreError(f"{self.path}: no such judgekit database")
         self._identity = self._file_identity()
+
+    def _current_store_id(self) -> str | None:
+        """The store id of an existing file whose schema is this version's (same DDL text), else None.
+
+        Opening such a file reads two rows instead of running the DDL in a write transaction."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            return None
+        try:
+            with self.connect(read_only=True) as con:
+                meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('schema_hash', 'store_id')"
+                                        ).fetchall())
+        except StoreLocked:
+            raise
+        except (duckdb.Error, StoreError):
+            return None  # not a judgekit file yet (or no meta table): the write path says what is wrong
+        return meta.get("store_id") if meta.get("schema_hash") == SCHEMA_HASH else None
 
     def _file_identity(self) -> tuple[int, int] | None:
         try:
