@@ -139,3 +139,20 @@ def test_flip_and_robustness_intervals_cover_planted_truth():
             hits[name] += lo <= truth[name] <= hi
     for name, k in hits.items():
         assert k / reps >= 0.93, (name, k / reps)
+
+
+def test_benjamini_hochberg_equals_statsmodels_and_a_hand_computed_case():
+    from statsmodels.stats.multitest import multipletests
+
+    # hand-computed: m = 4, sorted 0.01, 0.02, 0.03, 0.5 -> 0.04, 0.04, 0.04, 0.5 (ties keep the running minimum)
+    np.testing.assert_allclose(benjamini_hochberg([0.03, 0.5, 0.01, 0.02]), [0.04, 0.5, 0.04, 0.04])
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        p = rng.uniform(size=int(rng.integers(1, 30))) ** rng.uniform(0.2, 3)
+        p[rng.uniform(size=p.size) < 0.1] = np.nan
+        p[rng.uniform(size=p.size) < 0.1] = 1.0
+        ok = np.isfinite(p)
+        got = benjamini_hochberg(p)
+        assert np.isnan(got[~ok]).all()
+        if ok.any():
+            np.testing.assert_allclose(got[ok], multipletests(p[ok], method="fdr_bh")[1], rtol=1e-12)

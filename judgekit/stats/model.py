@@ -35,9 +35,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.stats.multitest import multipletests
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from judgekit.stats.cues import Rows, cue_pairs, dedupe, prepare
 from judgekit.stats.intervals import NAN
@@ -67,6 +64,9 @@ def model_frame(df_all: pd.DataFrame) -> pd.DataFrame:
 
 def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Cluster-robust logistic model of picking the cue target across probes; see the module docstring."""
+    import statsmodels.api as sm  # here, not at the top: a suite without two cue probes never needs it
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
     out = Rows()
     d = prepare(df_all, one_probe=False)
     probes = sorted(str(p) for p in d["probe"].fillna("").unique())
@@ -125,12 +125,18 @@ def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def benjamini_hochberg(pvalues) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (``multipletests(method="fdr_bh")``); nan stays nan."""
+    """Benjamini-Hochberg adjusted p-values (equal to statsmodels' ``multipletests(method="fdr_bh")``, which
+    ``tests/test_stats_model.py`` checks); nan stays nan.
+
+    Sorted ascending, the i-th of m p-values (1-based) becomes min over j >= i of p_(j) * m / j, capped at 1."""
     p = np.asarray(pvalues, dtype=float).ravel()
     adj = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        adj[ok] = multipletests(p[ok], method="fdr_bh")[1]
+    ok = np.flatnonzero(np.isfinite(p))
+    if ok.size:
+        order = ok[np.argsort(p[ok], kind="mergesort")]
+        m = order.size
+        scaled = p[order] * m / np.arange(1, m + 1)
+        adj[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     return adj
 
 
