@@ -256,7 +256,6 @@ def _identical_finished_run(store: Store, stats: RunStats) -> str | None:
 def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,
            extra_sections: list[tuple[str, str]] | None = None) -> Path:
     """Write the HTML report of a run (the newest when ``run_id`` is None) and return its path."""
-    from judgekit.analysis.profile.report import profile_section_html
     from judgekit.report.build import build_report
     from judgekit.report.mitigation import mitigation_section_html
 
@@ -267,6 +266,8 @@ def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str |
     if mit:
         sections.append(("Mitigations: what each fix buys and what it costs", mit))
     if store.run(run_id)["suite"] == "profile":
+        from judgekit.analysis.profile.report import profile_section_html
+
         sections.append(("Preference factors (PROFILE)", profile_section_html(db, run_id)))
     return build_report(db, run_id, out, extra_sections=tuple(sections))
 

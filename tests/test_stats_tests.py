@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from judgekit.stats import add_adjusted_p, benjamini_hochberg, cue_metrics, exact_mcnemar
 from judgekit.stats.cues import item_sign_test, paired_shift
@@ -156,3 +157,16 @@ def test_benjamini_hochberg_equals_statsmodels_and_a_hand_computed_case():
         assert np.isnan(got[~ok]).all()
         if ok.any():
             np.testing.assert_allclose(got[ok], multipletests(p[ok], method="fdr_bh")[1], rtol=1e-12)
+
+
+def test_exact_test_and_normal_quantile_equal_scipy_stats():
+    from scipy import stats
+
+    from judgekit.stats.intervals import _z
+
+    assert _z(0.05) == pytest.approx(stats.norm.ppf(0.975), rel=1e-12)
+    assert exact_mcnemar(1, 5) == pytest.approx(2 * 7 / 64, rel=1e-12)  # 2 * P(X <= 1), X ~ Binomial(6, 1/2)
+    for b in range(0, 40, 3):
+        for c in range(0, 60, 7):
+            want = 1.0 if b + c == 0 else min(1.0, 2 * stats.binom.cdf(min(b, c), b + c, 0.5))
+            assert exact_mcnemar(b, c) == pytest.approx(want, rel=1e-10, abs=1e-300)
