@@ -106,14 +106,15 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     finally:
         if owned:
             j.close()
-    source = _identical_finished_run(store, stats)
-    if source:  # every verdict came from the cache of an identical run: its metrics are these metrics
-        store.copy_metrics(source, stats.run_id)
-    else:
-        from judgekit.suites import compute_metrics
+    with store.session():  # a few statements on the file: one connection
+        source = _identical_finished_run(store, stats)
+        if source:  # every verdict came from the cache of an identical run: its metrics are these metrics
+            store.copy_metrics(source, stats.run_id)
+        else:
+            from judgekit.suites import compute_metrics
 
-        m = compute_metrics(spec, store.metrics_frame(stats.run_id), seed=seed, mitigations=plan.mitigations)
-        store.write_metrics(stats.run_id, spec.name, m)
+            m = compute_metrics(spec, store.metrics_frame(stats.run_id), seed=seed, mitigations=plan.mitigations)
+            store.write_metrics(stats.run_id, spec.name, m)
     analysis = None
     if spec.kind == "profile":
         from judgekit.analysis.profile.run import run_profile
@@ -256,10 +257,16 @@ def _identical_finished_run(store: Store, stats: RunStats) -> str | None:
 def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str | Path = DEFAULT_OUT,
            extra_sections: list[tuple[str, str]] | None = None) -> Path:
     """Write the HTML report of a run (the newest when ``run_id`` is None) and return its path."""
+    store = Store(db, create=False)
+    with store.session(read_only=True):  # the report's queries share one connection
+        return _report(store, run_id, db, out, extra_sections)
+
+
+def _report(store: Store, run_id: str | None, db: str | Path, out: str | Path,
+            extra_sections: list[tuple[str, str]] | None) -> Path:
     from judgekit.report.build import build_report
     from judgekit.report.mitigation import mitigation_section_html
 
-    store = Store(db, create=False)
     run_id = run_id or latest_run(store)
     sections = list(extra_sections or ())
     mit = mitigation_section_html(store.metrics(run_id))

@@ -41,3 +41,35 @@ def test_a_file_that_is_not_a_store_yet_is_initialised(tmp_path):
     duckdb.connect(str(path)).close()  # an empty DuckDB file without judgekit's tables
     store = Store(path)
     assert store._store_id and _meta(path)["schema_hash"] == SCHEMA_HASH
+
+
+def test_a_session_shares_one_connection_per_thread_and_file(tmp_path, monkeypatch):
+    import threading
+
+    from judgekit.store import db
+
+    path = tmp_path / "s.duckdb"
+    store = Store(path)
+    opened = []
+    real = db.duckdb.connect
+    monkeypatch.setattr(db.duckdb, "connect", lambda *a, **k: opened.append(a) or real(*a, **k))
+    with store.session():
+        other = Store(path, create=False)  # another Store of the same file, same thread: the same connection
+        store.query("SELECT 1")
+        other.query("SELECT count(*) FROM runs")
+        with store.session():  # nested: nothing new
+            store.set_status("nope", "finished")
+        assert len(opened) == 1
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(store.query("SELECT 2 AS x")["x"].iloc[0]))
+        t.start()
+        t.join()
+        assert seen == [2] and len(opened) == 2  # another thread opens its own
+    store.query("SELECT 3")
+    assert len(opened) == 3  # after the session, connections are short-lived again
+    with store.session(read_only=True) as s:
+        store.query("SELECT 4")
+        other.query("SELECT 5")
+        s.close()
+        s.close()  # idempotent
+    assert len(opened) == 4

@@ -133,7 +133,8 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
     labels = {it.id: it.label for it in items}
     fingerprint = run_fingerprint(spec, identity, items, template)
 
-    with WriterLock(store.path):
+    # one connection for the setup statements below (closed before the judge is called: see Store.session)
+    with WriterLock(store.path), store.session() as setup:
         journal = Journal(str(store.path) + ".journal")
         store.mark_interrupted()  # this process holds the writer lock: a run still 'running' lost its process
         leftover = journal.replay()
@@ -192,6 +193,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 journal.clear()
             n_cached = len(cached_rows)
             bar.update(n_cached)
+            setup.close()
 
             # 2. judge the rest: one request per distinct key, fanned out to its trials.
             by_key: dict[str, list[Trial]] = defaultdict(list)

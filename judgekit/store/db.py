@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -75,6 +76,39 @@ COMPLETION_COLUMNS = ("request_key", "task", "judge", "messages", "raw", "error"
                       "latency_s", "cost_usd", "created_at")
 
 
+#: open sessions: (resolved file path, thread id) -> the connection every Store of that file in that thread uses
+_SESSIONS: dict[tuple[str, int], tuple[duckdb.DuckDBPyConnection, bool]] = {}
+
+
+class Session:
+    """See :meth:`Store.session`. Sessions nest: an inner one on the same file and thread changes nothing."""
+
+    def __init__(self, store: Store, read_only: bool = False):
+        self.store = store
+        self.read_only = read_only
+        self._key: tuple[str, int] | None = None
+        self._cm: Any = None
+
+    def __enter__(self) -> Session:
+        key = (str(self.store.path.resolve()), threading.get_ident())
+        if key not in _SESSIONS:
+            self._cm = self.store.connect(read_only=self.read_only)
+            _SESSIONS[key] = (self._cm.__enter__(), self.read_only)
+            self._key = key
+        return self
+
+    def close(self) -> None:
+        """End the session now (idempotent); later connects open the file again."""
+        if self._key is not None:
+            del _SESSIONS[self._key]
+            self._key = None
+            cm, self._cm = self._cm, None
+            cm.__exit__(None, None, None)
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Store:
     def __init__(self, path: str | Path, *, create: bool = True, lock_timeout_s: float = 30.0):
         self.path = Path(path)
@@ -132,10 +166,35 @@ class Store:
                              f"received are kept in {self.path}.journal; run the same command again")
 
     # -- connections -------------------------------------------------------------------------
+    def session(self, read_only: bool = False) -> Session:
+        """One connection for a sequence of short reads and writes in this thread (``with store.session():``).
+
+        Every :meth:`connect` of a store on the same file in the same thread uses it until the session is
+        closed (leaving the ``with`` block, or ``close()`` earlier), instead of opening the file each time.
+        Other threads and processes are not affected: they open their own connections, and wait while this
+        one holds the file, so a session spans a few statements, never a wait on a judge. A ``read_only``
+        session is for reads only (DuckDB opens a file in one mode per process: a write inside it fails); it
+        lets other processes read the file at the same time.
+        """
+        return Session(self, read_only)
+
     @contextmanager
     def connect(self, read_only: bool = False, timeout_s: float | None = None
                 ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open a short-lived connection, retrying while another process holds the file."""
+        """Open a short-lived connection, retrying while another process holds the file (or use this thread's
+        :meth:`session`)."""
+        where = str(self.path.resolve())
+        shared, shared_read_only = _SESSIONS.get((where, threading.get_ident()), (None, True))
+        if read_only and any(k[0] == where and not ro for k, (_, ro) in list(_SESSIONS.items())):
+            read_only = False  # DuckDB opens a file in one mode per process: read beside another thread's session
+        if shared is not None and (read_only or not shared_read_only):
+            self._check_same_file()
+            try:
+                yield shared
+            except _STORE_ERRORS as exc:
+                raise StoreError(f"cannot {'read' if read_only else 'write'} {self.path}: {_one_line(exc)}"
+                                 ) from None
+            return
         deadline = time.monotonic() + (self.lock_timeout_s if timeout_s is None else timeout_s)
         delay = 0.05
         self._check_same_file()
