@@ -166,7 +166,8 @@ def denying_the_antecedent(rng: random.Random) -> Draft:
                  "so it is not divisible by 5.")
         flawed = (f"If a number ends in 0, it is divisible by 5. {n} does not end in 0, so it cannot be divisible "
                   "by 5 either.")
-        flaw = "It denies the antecedent: numbers ending in 5 are divisible by 5 too, so not ending in 0 proves nothing."
+        flaw = ("It denies the antecedent: numbers ending in 5 are divisible by 5 too, so not ending in 0 proves "
+                "nothing.")
         m = 5
     else:
         n = rng.randint(26, 2499) * 4 + 2
@@ -249,7 +250,8 @@ def appeal_to_popularity(rng: random.Random) -> Draft:
         days = (end - start).days
         rest = length - start.day
         sound = (f"{MONTHS[m]} has {length} days, so from {fmt_date(start)} to the end of the month is {length} − "
-                 f"{start.day} = {rest} days, and {end.day} more days reach {fmt_date(end)}: {rest} + {end.day} = {days}.")
+                 f"{start.day} = {rest} days, and {end.day} more days reach {fmt_date(end)}: "
+                 f"{rest} + {end.day} = {days}.")
         flawed = (f"Most of the friends I asked said {days} days, and when that many people agree on a number, it "
                   "is almost certainly the right one.")
         prompt = f"How many days are there from {fmt_date(start)} to {fmt_date(end)} {year}?"
@@ -257,7 +259,8 @@ def appeal_to_popularity(rng: random.Random) -> Draft:
     a, b = rng.randint(123, 899), rng.randint(123, 899)
     s = a + b
     bh, bl = b - b % 100, b % 100
-    sound = f"Split {b} into {bh} and {bl}. Adding the hundreds first, {a} + {bh} = {a + bh}; adding the {bl} left gives {s}."
+    sound = (f"Split {b} into {bh} and {bl}. Adding the hundreds first, {a} + {bh} = {a + bh}; adding the {bl} "
+             f"left gives {s}.")
     flawed = f"In an online poll most of the people who answered picked {s}, and a majority that big is rarely wrong."
     prompt = rng.choice([f"What is {a} + {b}?", f"What's {a} plus {b}?"])
     return prompt, sound, flawed, str(s), "", {"op": "add", "a": a, "b": b}
@@ -276,8 +279,8 @@ def hasty_generalisation(rng: random.Random) -> Draft:
         return prompt, sound, flawed, str(k * k), "", {"op": "odd_sum", "k": k}
     n = rng.randrange(12, 80, 2)
     total = n * (n + 1) // 2
-    sound = (f"Pair the terms from both ends: 1 + {n}, 2 + {n - 1}, and so on. Each of these pairs adds up to {n + 1}, and "
-             f"there are {n // 2} such pairs, so the total is {n // 2} × {n + 1} = {total}.")
+    sound = (f"Pair the terms from both ends: 1 + {n}, 2 + {n - 1}, and so on. Each of these pairs adds up to "
+             f"{n + 1}, and there are {n // 2} such pairs, so the total is {n // 2} × {n + 1} = {total}.")
     flawed = ("Check small cases: 1 + 2 + 3 = 6 = 3 × 4 ÷ 2 and 1 + 2 + 3 + 4 = 10 = 4 × 5 ÷ 2, so the sum is "
               f"always n(n + 1) ÷ 2, which here is {n} × {n + 1} ÷ 2 = {total}.")
     prompt = f"What is 1 + 2 + 3 + ... + {n}?"

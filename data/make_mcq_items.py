@@ -555,7 +555,7 @@ def str_reverse(rng: random.Random, k: int) -> Draft:
     rev = word[::-1]
     near = swaps(rev)
     rng.shuffle(near)
-    pool = near + [word, rev[1:] + rev[0]]
+    pool = [*near, word, rev[1:] + rev[0]]
     return f"What is the word '{word}' spelled backwards?", rev, pool, {"subtype": "reverse", "word": word}
 
 
@@ -571,7 +571,7 @@ def str_nth(rng: random.Random, k: int) -> Draft:
     word = rng.choice([w for w in WORDS if len(w) >= 9])
     n = rng.randint(3, len(word) - 1)
     ans = word[n - 1]
-    near = [word[n - 2], word[n]] + list(word)
+    near = [word[n - 2], word[n], *word]
     alphabet = "abcdefghijklmnopqrstuvwxyz"
     i = alphabet.index(ans)
     pool = near + [alphabet[(i + d) % 26] for d in (1, -1, 2, -2, 3, -3, 4, -4, 5)]
