@@ -254,7 +254,7 @@ def appeal_to_popularity(rng: random.Random) -> Draft:
                  f"{rest} + {end.day} = {days}.")
         flawed = (f"Most of the friends I asked said {days} days, and when that many people agree on a number, it "
                   "is almost certainly the right one.")
-        prompt = f"How many days are there from {fmt_date(start)} to {fmt_date(end)} {year}?"
+        prompt = f"How many days after {fmt_date(start)} {year} is {fmt_date(end)} {year}?"
         return prompt, sound, flawed, str(days), "", {"start": start.isoformat(), "end": end.isoformat()}
     a, b = rng.randint(123, 899), rng.randint(123, 899)
     s = a + b

@@ -307,7 +307,7 @@ def date_between(rng: random.Random, k: int) -> Draft:
     days = (end - start).days
     months30 = (end.year - start.year) * 360 + (end.month - start.month) * 30 + end.day - start.day
     mistakes = [days + 1, days - 1, months30]
-    q = f"How many days are there from {fmt_date(start)} to {fmt_date(end)}?"
+    q = f"How many days after {fmt_date(start)} is {fmt_date(end)}?"
     return q, str(days), numeric_distractors(rng, days, mistakes, 1, k), {"subtype": "days_between",
                                                                           "start": start.isoformat(),
                                                                           "end": end.isoformat()}
