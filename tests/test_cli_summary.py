@@ -133,4 +133,5 @@ def test_unknown_template_and_data_names_list_the_valid_ones(tmp_path, capsys):
     assert err == "judgekit: error: unknown prompt template 'nosuch'; templates: pairwise"
     assert main(["eval", "--judge", "scripted/gold", "--data", "prefs", "--db", db]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.endswith("file not found; built-in data sets: facts, preferences") and "site-packages" not in err
+    assert err.endswith("file not found; built-in data sets: facts, fallacies, preferences")
+    assert "site-packages" not in err

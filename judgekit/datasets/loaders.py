@@ -17,7 +17,10 @@ from judgekit.datasets.schema import OPTIONAL, REQUIRED, DatasetError, make_item
 from judgekit.resources import data_dir
 from judgekit.types import Item
 
-BUILTIN = {"facts": "facts.jsonl", "preferences": "preferences.jsonl"}
+BUILTIN = {"facts": "facts.jsonl", "preferences": "preferences.jsonl", "fallacies": "fallacies.jsonl",
+           "mcq": "mcq.jsonl"}
+# Built-in sets whose rows are not pairwise items: the name resolves to the file, but load_items does not read it.
+NOT_PAIRWISE = {"mcq": "multiple-choice items (question, options, answer)"}
 _FIELDS = REQUIRED + OPTIONAL
 
 
@@ -58,10 +61,18 @@ def check_limit(limit: int | None) -> None:
         raise DatasetError("--limit", None, None, f"must be a positive number of items, got {limit!r}")
 
 
+def builtin_path(name: str) -> Path:
+    """The bundled file behind a built-in dataset name (see ``BUILTIN``)."""
+    if name not in BUILTIN:
+        raise DatasetError(name, None, None, f"not a built-in data set; built-in data sets: "
+                                             f"{', '.join(sorted(BUILTIN))}")
+    return data_dir() / BUILTIN[name]
+
+
 def resolve_path(data: str) -> str:
-    """Built-in dataset names ("facts", "preferences") resolve to files in data/."""
+    """Built-in dataset names ("facts", "preferences", "fallacies", "mcq") resolve to files in data/."""
     if data in BUILTIN:
-        return str(data_dir() / BUILTIN[data])
+        return str(builtin_path(data))
     return data
 
 
@@ -157,7 +168,8 @@ def _records(data: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
     path = Path(data)
     if not path.is_file():
         builtin = not (path.suffix or "/" in data or path.exists())
-        hint = f"; built-in data sets: {', '.join(sorted(BUILTIN))}" if builtin else ""
+        pairwise = sorted(name for name in BUILTIN if name not in NOT_PAIRWISE)
+        hint = f"; built-in data sets: {', '.join(pairwise)}" if builtin else ""
         raise DatasetError(data, None, None, _not_a_file(path) + hint)
     suffix = "".join(path.suffixes[-1:]).lower()
     if suffix == ".json" and _starts_with_bracket(path):
@@ -174,6 +186,9 @@ def _records(data: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
 def load_items(data: str, *, mapping: str | dict[str, str] | None = None, split: str = "train",
                limit: int | None = None, kind: str | None = None) -> list[Item]:
     """Load and validate a dataset. Raises :class:`DatasetError` naming file, row and field."""
+    if data in NOT_PAIRWISE:
+        raise DatasetError(str(builtin_path(data)), None, None, f"the built-in '{data}' set holds "
+                                                                f"{NOT_PAIRWISE[data]}, not pairwise items")
     data = resolve_path(data)
     check_limit(limit)
     cols = parse_mapping(mapping)
