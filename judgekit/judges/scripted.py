@@ -10,9 +10,10 @@ Spec strings: ``scripted/first=0.3`` (position prior), ``scripted/first=0.3,inva
 crowd-opinion cue with probability 0.4), ``scripted/cue=0.4`` (follows the cue of any cue
 probe with probability 0.4: a crowd opinion, or a response carrying a built-in authority,
 distraction, reflection, refinement, diversity or verbosity-padding text, or the attribution to
-the high-standing name of an identity pair; neutral insertions are not cues and are ignored), ``scripted/longer=0.2`` (picks the longer response with probability 0.2). Rules are
-tried in the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the
-item has none).
+the high-standing name of an identity pair; neutral insertions are not cues and are ignored),
+``scripted/longer=0.2`` (picks the longer response with probability 0.2). Rules are tried in
+the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the item
+has none).
 
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
