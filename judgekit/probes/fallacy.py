@@ -22,11 +22,10 @@ def fallacy_trials(items: Sequence[Item], *, seed: int, repeats: int = 0,
     """Every item in both orders (repeat 0), plus identical re-asks on a seeded subset."""
     if not 0.0 <= repeat_fraction <= 1.0:
         raise ValueError("repeat_fraction must lie in [0, 1]")
-    unlabelled = [it.id for it in items if it.label not in ("A", "B")]
+    unlabelled = [it for it in items if it.label not in ("A", "B")]
     if unlabelled:
         raise ValueError(f"the fallacy probe needs items labelled A or B (the sound response); item "
-                         f"{unlabelled[0]!r} has label {next(it.label for it in items if it.id == unlabelled[0])!r}"
-                         f" ({len(unlabelled)} such items)")
+                         f"{unlabelled[0].id!r} has label {unlabelled[0].label!r} ({len(unlabelled)} such items)")
     trials: list[Trial] = []
     for item in items:
         n_rep = repeats if repeats > 0 and item_rng(seed, item.id, PROBE, "repeat").random() < repeat_fraction else 0
