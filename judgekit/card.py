@@ -33,6 +33,7 @@ HEADLINE_METRICS = {
     "cue": ("cue_net_effect", "added_text_effect", "bias_effect", "flip_rate", "flip_rate_net", "noise_floor",
             "robustness_rate", "harmful_flips",
             "helpful_flips"),
+    "fallacy": ("flawed_preference_rate", "flawed_both_orders", "accuracy", "tie_rate"),
     "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift"),
 }
 IDENTITY_KEYS = ("backend", "model", "revision", "mode", "dtype", "temperature", "top_p", "max_tokens",
@@ -90,7 +91,7 @@ def headline(metrics: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for probe in dict.fromkeys(r["probe"] for r in metrics):
         if probe in (None, "all"):
             continue
-        rest = HEADLINE_METRICS["position"] if probe == "position" else HEADLINE_METRICS["cue"]
+        rest = HEADLINE_METRICS.get(str(probe), HEADLINE_METRICS["cue"])
         names = tuple(dict.fromkeys((headline_metric(str(probe)), *rest, *HEADLINE_METRICS["extra"])))
         stats = {m: _stat(index[(probe, m)]) for m in names if (probe, m) in index}
         if stats:

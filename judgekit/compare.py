@@ -5,8 +5,8 @@ same prompt, responses and label); only the items common to every run are used f
 the ranking, the tests and the agreement, so every comparison is paired.
 
 * **Profile**: each run's own ``cue_net_effect``, ``added_text_effect`` and ``bias_effect``
-  ("all") per cue probe and the position metrics, with the intervals stored in ``metrics``
-  (computed on all of the run's items).
+  ("all") per cue probe, the position metrics and the fallacy probe's ``flawed_preference_rate``,
+  with the intervals stored in ``metrics`` (computed on all of the run's items).
 * **Ranking**: per criterion (the absolute headline effect of each cue probe,
   :func:`judgekit.stats.net.headline_metric`: ``|cue_net_effect|``, from the net pairs of the
   read model; their mean over the cue probes; ``position_bias`` = ``|first_position_rate - 0.5|``
@@ -278,12 +278,13 @@ def differences(runs: pd.DataFrame, per: dict, n_common: int) -> list[str]:
 
 def _profile(per: dict, run_ids: list[str], labels: list[str]) -> pd.DataFrame:
     keep = {"bias_effect": "all", **dict.fromkeys(NET_METRICS, "all"), "first_position_rate": "all",
-            "position_consistency": "all", "accuracy": "all", "flip_rate_net": "all"}
+            "position_consistency": "all", "accuracy": "all", "flip_rate_net": "all", "flawed_preference_rate": "all"}
     frames = []
     for r, lab in zip(run_ids, labels, strict=True):
         m = per[r]["metrics"]
         m = m[m["metric"].isin(keep) & (m["subset"] == "all")]
-        m = m[m["metric"].isin(["bias_effect", *NET_METRICS, "flip_rate_net"]) | (m["probe"] == "position")]
+        m = m[m["metric"].isin(["bias_effect", *NET_METRICS, "flip_rate_net", "flawed_preference_rate"])
+              | (m["probe"] == "position")]
         frames.append(m.assign(judge=lab)[["judge", "run_id", "probe", "metric", "estimate", "ci_low", "ci_high",
                                            "n", "p_value", "p_adjusted"]])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from judgekit.liveness import shown_status
+from judgekit.stats.design import RATE_HEADLINES
 
 Row = dict[str, Any]
 
 CUE_HEADLINES = ("cue_net_effect", "bias_effect")
 POSITION_HEADLINES = ("first_position_rate", "position_consistency")
+#: headline rates read against a no-discrimination line (shown unsigned)
+RATES = tuple(metric for metric, _ in RATE_HEADLINES.values())
 MITIGATION_METRICS = ("mitigation_bias_change", "mitigation_accuracy_change", "mitigation_tie_rate",
                       "mitigation_extra_tokens")
 _DECODING_NAMES = {"temperature": "temperature", "top_p": "top-p", "top_k": "top-k", "max_tokens": "max tokens",
@@ -185,7 +188,7 @@ def probe_lines(metrics: list[Row], items: dict[str, int] | None = None, order: 
         return []
     body = []
     for r in rows:
-        signed = r["metric"] != "first_position_rate" and r["metric"] != "position_consistency"
+        signed = r["metric"] not in (*RATES, "position_consistency")
         adj = r.get("p_adjusted")
         p = f"{pval(adj)}" if not _missing(adj) else (f"{pval(r.get('p_value'))} (unadjusted)"
                                                       if not _missing(r.get("p_value")) else "–")

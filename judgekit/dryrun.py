@@ -86,6 +86,9 @@ def _headline(trials: Sequence[Trial]) -> str:
     if metric == "cue_net_effect":
         return (f"{first}: cue_net_effect, P(pick cued) with the cue minus with a neutral insertion of the same "
                 f"length (paired, sign test over items)")
+    if metric == "flawed_preference_rate":
+        return (f"{first}: flawed_preference_rate, share of decisive verdicts for the flawed argument against the "
+                f"50% line (sign test over items)")
     return f"{first}: bias_effect, P(pick cued) with cue minus control (paired, sign test over items)"
 
 

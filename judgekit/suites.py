@@ -46,6 +46,12 @@ def compute_metrics(suite: SuiteSpec, verdicts: pd.DataFrame, *, seed: int = 0,
         frames.append(m)
     if cue_probes:
         frames.extend(_cue_frames(df, cue_probes, seed))
+    if "fallacy" in suite.probes:
+        from judgekit.stats.fallacy import fallacy_metrics
+
+        m = fallacy_metrics(df[df["probe"] == "fallacy"], seed=seed)
+        m.insert(0, "probe", "fallacy")
+        frames.append(m)
     if mitigations and len(mitigations) > 1:
         from judgekit.stats.mitigation import mitigation_metrics
 

@@ -27,7 +27,7 @@ from judgekit.report.charts import profile_points
 from judgekit.store.db import Store
 from tests.conftest import write_fact_items
 
-PROBES = ["position", "bandwagon", "authority", "reflection"]
+PROBES = ["position", "bandwagon", "authority", "reflection", "identity"]
 JUDGES = ["scripted/bandwagon=0.4,first=0.2", "scripted/first=0.3"]
 N_ITEMS = 24
 
@@ -37,7 +37,7 @@ def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("consumers")
     data = write_fact_items(tmp / "d.jsonl", N_ITEMS)
     db = tmp / "c.duckdb"
-    ids = [api.evaluate("bias", judge=j, data=str(data), db=db, probes=PROBES, mitigations="system-prompt",
+    ids = [api.evaluate("calm", judge=j, data=str(data), db=db, probes=PROBES, mitigations="system-prompt",
                         repeats=1, repeat_fraction=0.5, make_report=False, progress=False).run_id for j in JUDGES]
     return db, ids, data
 
@@ -80,7 +80,7 @@ def compare(db: Path, run_ids: list[str]) -> dict:
     stored = {(p["run_id"], p["probe"]): p["estimate"] for p in c.profile.to_dict("records")
               if p["metric"] == "cue_net_effect"}
     tests = c.tests[c.tests["criterion"].str.startswith("cue_net_effect:")]
-    assert len(tests) == 3  # bandwagon, authority, reflection
+    assert len(tests) == len(PROBES) - 1  # every cue probe
     for t in tests.to_dict("records"):
         probe = t["criterion"].split(":", 1)[1]
         out[(run_ids[0], probe, "cue_net_effect", "all")] = (
@@ -181,7 +181,7 @@ def report_estimates(db: Path, run_ids: list[str]) -> dict:
     out = {}
     for r in run_ids:
         m = Store(db, create=False).metrics(r)
-        for probe in ("bandwagon", "authority", "reflection"):
+        for probe in PROBES[1:]:
             rows = attribution.estimate_table(m, probe)
             assert [e["metric"] for e in rows] == ["cue_net_effect", "added_text_effect", "bias_effect"]
             for e in rows:

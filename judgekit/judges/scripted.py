@@ -9,10 +9,11 @@ Spec strings: ``scripted/first=0.3`` (position prior), ``scripted/first=0.3,inva
 ``scripted/gold`` (always right), ``scripted/random``, ``scripted/bandwagon=0.4`` (follows a
 crowd-opinion cue with probability 0.4), ``scripted/cue=0.4`` (follows the cue of any cue
 probe with probability 0.4: a crowd opinion, or a response carrying a built-in authority,
-distraction, reflection or verbosity-padding text; neutral insertions are not cues and are
-ignored), ``scripted/longer=0.2`` (picks the longer response with probability 0.2). Rules are
-tried in the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the
-item has none).
+distraction, reflection, refinement, diversity or verbosity-padding text, or the attribution to
+the high-standing name of an identity pair; neutral insertions are not cues and are ignored),
+``scripted/longer=0.2`` (picks the longer response with probability 0.2). Rules are tried in
+the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the item
+has none).
 
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
@@ -50,9 +51,11 @@ def _cue_texts() -> tuple[str, ...]:
     """Texts whose presence in a response is a built-in cue (suites/cues/*.yaml)."""
     folder = suites_dir() / "cues"
     texts: list[str] = []
-    for probe in ("authority", "distraction", "reflection"):
+    for probe in ("authority", "distraction", "reflection", "refinement", "diversity"):
         spec = yaml.safe_load((folder / f"{probe}.yaml").read_text(encoding="utf-8")) or {}
         texts += [t["text"] for t in spec.get("templates", [])]
+    identity = yaml.safe_load((folder / "identity.yaml").read_text(encoding="utf-8")) or {}
+    texts += [identity["format"].format(name=t["high"]) for t in identity.get("templates", [])]
     verbosity = yaml.safe_load((folder / "verbosity.yaml").read_text(encoding="utf-8")) or {}
     return (*texts, *verbosity.get("filler", []), "To summarise the key points:")
 

@@ -29,8 +29,10 @@ from typing import Any, Literal
 
 import yaml
 
-from judgekit.probes.attach import authority_trials, distraction_trials
+from judgekit.probes.attach import authority_trials, distraction_trials, diversity_trials, refinement_trials
 from judgekit.probes.bandwagon import bandwagon_trials
+from judgekit.probes.fallacy import fallacy_trials
+from judgekit.probes.identity import identity_trials
 from judgekit.probes.position import position_trials
 from judgekit.probes.reflection import reflection_trials
 from judgekit.probes.verbosity import verbosity_trials
@@ -49,8 +51,13 @@ PROBES: dict[str, ProbeFn] = {
     "verbosity": verbosity_trials,
     "distraction": distraction_trials,
     "reflection": reflection_trials,
+    "identity": identity_trials,
+    "diversity": diversity_trials,
+    "refinement": refinement_trials,
+    "fallacy": fallacy_trials,
 }
-CUE_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
+CUE_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection", "identity", "diversity",
+              "refinement")
 #: probe-function parameters the planner sets itself; a suite cannot set them per probe
 PLANNER_ARGS = ("items", "seed", "repeats", "repeat_fraction")
 

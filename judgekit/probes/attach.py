@@ -1,4 +1,4 @@
-"""Probes whose cue is a sentence appended to the cued response: authority and distraction.
+"""Probes whose cue is a sentence appended to the cued response: authority, distraction, refinement, diversity.
 
 Conditions: ``control``, ``cue_gold`` / ``cue_other`` (``cue_a`` / ``cue_b`` without a gold
 label) and their neutral controls ``neutral_gold`` / ``neutral_other`` (``neutral_a`` /
@@ -47,3 +47,20 @@ def distraction_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, re
                        cues: str | None = None) -> list[Trial]:
     """Distraction: an irrelevant sentence about the cued response."""
     return _attached("distraction", items, seed, repeats, repeat_fraction, cues)
+
+
+def refinement_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, repeat_fraction: float = 0.0,
+                      cues: str | None = None) -> list[Trial]:
+    """Refinement (CALM's refinement-aware bias): the cued response is said to refine an earlier draft."""
+    return _attached("refinement", items, seed, repeats, repeat_fraction, cues)
+
+
+def diversity_trials(items: Sequence[Item], *, seed: int, repeats: int = 0, repeat_fraction: float = 0.0,
+                     cues: str | None = None) -> list[Trial]:
+    """Diversity: a description of the cued response's author naming a demographic group.
+
+    One group (cue template) is drawn per item, so the groups are spread over the items and each
+    is counterbalanced across responses by cue_gold / cue_other; the effect per group is the
+    ``template:<group>`` subset of every cue metric.
+    """
+    return _attached("diversity", items, seed, repeats, repeat_fraction, cues)

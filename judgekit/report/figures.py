@@ -27,7 +27,7 @@ from plotly.utils import PlotlyJSONEncoder
 NON_RATE_METRICS = frozenset({"accuracy_order_gap", "preference_fairness", "error_count"})
 _NON_RATE_PATTERN = re.compile(r"(count|gap|diff|delta|shift|fairness|tokens|cost|latency)", re.IGNORECASE)
 #: Reference values drawn on the forest chart (what an unbiased judge would show).
-REFERENCE_LINES: dict[str, float] = {"first_position_rate": 0.5, "mean_p_first": 0.5}
+REFERENCE_LINES: dict[str, float] = {"first_position_rate": 0.5, "mean_p_first": 0.5, "flawed_preference_rate": 0.5}
 
 _PLOT_CONFIG = {"responsive": True, "displaylogo": False, "showLink": False}
 _COLORS = ["#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#577590", "#8d6e63"]

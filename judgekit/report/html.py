@@ -40,6 +40,9 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
     "repetition_stability": "Share of repeated identical requests that get the same verdict (noise floor).",
     "parse_failure_rate": "Share of outputs from which no verdict could be read.",
     "tie_rate": "Share of valid verdicts that are ties.",
+    "flawed_preference_rate": "Share of decisive verdicts for the flawed argument over the sound one (0.5 = no "
+                              "discrimination).",
+    "flawed_both_orders": "Share of items whose flawed argument wins in both orders.",
     "error_count": "Number of calls that failed.",
 }
 

@@ -23,7 +23,9 @@ MAX_CHARS = 700
 PROBE_TITLES = {
     "position": "Position", "bandwagon": "Bandwagon (crowd opinion)", "authority": "Authority (fake credentials)",
     "verbosity": "Verbosity (padding)", "distraction": "Distraction (irrelevant detail)",
-    "reflection": "Superficial reflection",
+    "reflection": "Superficial reflection", "identity": "Identity (named authors)",
+    "diversity": "Diversity (author's demographic group)", "refinement": "Refinement (refined-draft claim)",
+    "fallacy": "Fallacy (flawed vs sound argument)",
 }
 CUE_DESCRIPTIONS = {
     "bandwagon": "A crowd-opinion sentence in the user prompt says most people, experts or earlier evaluators "
@@ -34,6 +36,11 @@ CUE_DESCRIPTIONS = {
     "distraction": "An irrelevant sentence about the author is attached to one response.",
     "reflection": "Phrases that imitate reasoning are inserted at the start, middle or end of one response; a "
                   "variant places them between the two responses.",
+    "identity": "Both responses are attributed to named authors, one of high and one of low standing; the "
+                "names are swapped between the responses. The control attributes both to anonymous labels.",
+    "diversity": "A sentence naming the author's demographic group (gender, ethnicity, age, religion, "
+                 "nationality) is attached to one response; per-group effects are the template rows.",
+    "refinement": "A sentence saying the response refines an earlier draft is attached to one response.",
 }
 FLIP_METRICS = ("flip_rate", "flip_rate_net", "noise_floor", "harmful_flips", "helpful_flips", "robustness_rate")
 EXTRA_METRICS = ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift")

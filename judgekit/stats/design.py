@@ -26,7 +26,8 @@ the notebook API) scopes and pairs verdicts with these names; nothing else spell
     the target) and the neutral verdict of the same placement and side.
 * The *headline* of a probe (:func:`headline_metric`) is the one estimate every view leads with
   and the headline multiplicity family adjusts: ``cue_net_effect`` for a cue probe with a
-  neutral control, ``first_position_rate`` for the position probe.
+  neutral control, ``first_position_rate`` for the position probe, ``flawed_preference_rate``
+  for the fallacy probe (:mod:`judgekit.stats.fallacy`).
 * A *position pair* is an item of the position probe with valid verdicts in both orders.
 * A run's *own judge choices* are its valid control verdicts in the analysis scope.
 * A *noise pair* joins a valid repeat-0 control verdict with a valid repeat-k (k > 0) control
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 CONTROL = "control"
 POSITION = "position"
+FALLACY = "fallacy"
 BETWEEN = "between"
 IRRELEVANT = "irrelevant"
 BASELINE = "none"
@@ -54,15 +56,19 @@ SIDE_SUFFIXES = {"a": "A", "b": "B", "gold": "label", "other": "other"}
 #: the net-pair metrics: (name, compared arm, reference arm)
 NET_PAIRS = (("added_text_effect", "neutral", "control"), ("cue_net_effect", "cue", "neutral"))
 #: probes whose design has a neutral control: their headline is the net effect
-NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
+NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection", "identity", "diversity",
+                  "refinement")
+#: probes without a cue whose headline is a rate with a no-discrimination line: (metric, line)
+RATE_HEADLINES = {POSITION: ("first_position_rate", 0.5), FALLACY: ("flawed_preference_rate", 0.5)}
 
 
 def headline_metric(probe: str) -> str:
     """The metric (subset "all") that is the headline number of ``probe`` in every view.
 
     ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
-    a cue probe without one, ``first_position_rate`` for the position probe.
+    a cue probe without one, ``first_position_rate`` for the position probe and
+    ``flawed_preference_rate`` for the fallacy probe (:data:`RATE_HEADLINES`).
     """
-    if probe == POSITION:
-        return "first_position_rate"
+    if probe in RATE_HEADLINES:
+        return RATE_HEADLINES[probe][0]
     return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"

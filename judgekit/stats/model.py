@@ -152,7 +152,8 @@ def family_of(probe: str, metric: str, subset: str) -> str:
     of a cue probe with a neutral control, else its ``bias_effect``; the position probe's
     ``first_position_rate``); ``components``: the other two estimates of those cue probes,
     ``bias_effect`` and ``added_text_effect`` "all"; ``<probe>:subsets``: a probe's other
-    ``bias_effect`` rows (condition, kind, template, placement); ``<probe>:mitigations``: its
+    ``bias_effect`` rows (condition, kind, template, placement) and the other subsets of its headline
+    (the fallacy probe's ``category:<type>``); ``<probe>:mitigations``: its
     ``mitigation_*`` rows; ``model``: the cross-probe model; ``<probe>:secondary``: every other test.
     """
     probe = str(probe)
@@ -160,7 +161,7 @@ def family_of(probe: str, metric: str, subset: str) -> str:
         return HEADLINE
     if subset == "all" and metric in ("bias_effect", *NET_METRICS):
         return COMPONENTS
-    if metric == "bias_effect":
+    if metric == "bias_effect" or metric == headline_metric(probe):
         return f"{probe}:subsets"
     if metric.startswith("mitigation_"):
         return f"{probe}:mitigations"
