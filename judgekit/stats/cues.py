@@ -64,7 +64,7 @@ from judgekit.stats.intervals import (
     wilson,
 )
 from judgekit.stats.net import net_rows
-from judgekit.stats.position import COLUMNS, _boot_share, _per_item
+from judgekit.stats.position import COLUMNS, _boot_share, _per_item, _per_item_ids
 
 _VALID = VALID
 _INPUT = ("item_id", "probe", "condition", "order", "repeat", "label", "kind", "choice", "chosen",
@@ -160,8 +160,8 @@ def paired_shift(items, x1, x0, n_boot: int, seed: int, alpha: float):
         return NAN, (NAN, NAN), 0, NAN, "no valid pairs", NAN
     both, b, c = int(np.sum(x1 & x0)), int(np.sum(x0 & ~x1)), int(np.sum(x1 & ~x0))
     diff = x1.astype(float) - x0
-    num, den = _per_item(pd.Series(np.asarray(items, dtype=object)), diff)
-    ci = ratio_bootstrap(num, den, n_boot, seed, alpha)
+    num, den, ids = _per_item_ids(items, diff)
+    ci = ratio_bootstrap(num, den, n_boot, seed, alpha, clusters=ids)
     p, up, down = item_sign_test(items, diff)
     note = (f"b={b}, c={c}; p: exact sign test over items ({up} shift toward, {down} away); "
             f"cluster bootstrap over {num.size} items")
@@ -182,8 +182,9 @@ def joint_reps(items1, v1, items2, v2, n_boot: int, seed: int) -> tuple[np.ndarr
         return (np.bincount(codes, weights=v, minlength=len(index)),
                 np.bincount(codes, minlength=len(index)).astype(float))
 
-    # Equal seed and equal cluster count: ratio_bootstrap_reps draws the same items in both calls.
-    return ratio_bootstrap_reps(*sums(i1, v1), n_boot, seed), ratio_bootstrap_reps(*sums(i2, v2), n_boot, seed)
+    # Item weights are a function of the item id and the seed: both arms see the same draws.
+    return (ratio_bootstrap_reps(*sums(i1, v1), n_boot, seed, clusters=index),
+            ratio_bootstrap_reps(*sums(i2, v2), n_boot, seed, clusters=index))
 
 
 def boot_p(reps: np.ndarray) -> float:

@@ -1,0 +1,129 @@
+"""Bootstrap weights of items: one Poisson(1) weight per (item, replicate), a function of the item id and the seed.
+
+The item-clustered intervals of the bias suites are Poisson bootstraps: replicate ``b`` weights
+item ``i`` by ``w[b, i] ~ Poisson(1)``, independently over items and replicates, and a statistic
+that is a ratio of per-item sums becomes ``(w @ num) / (w @ den)``. The weight depends only on
+``(str(item_id), seed, b)`` (a counter-based generator: SplitMix64 over a 64-bit BLAKE2b hash of
+the id, then the Poisson(1) inverse CDF), so
+
+* every statistic over the same items sees the same draws, whichever subset or frame it is
+  computed from (a subset's replicates are the full replicates restricted to its items);
+* two arms measured on overlapping items are resampled jointly (a paired bootstrap) with no
+  bookkeeping;
+* the replicates of a statistic are one matrix product, computed once per item set.
+
+Weights are cached per ``(seed, n_boot)`` in a bank of float32 columns (exact small integers);
+products over integer-valued sums are computed in float32 only when the result is exact, in
+float64 otherwise, so the replicates equal the plain loop ``sum_i w[b, i] * v[i]`` exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+# P(Poisson(1) <= k) for k = 0..19; a uniform above the last entry gives weight 20.
+_CDF = np.cumsum([np.exp(-1.0) / float(np.prod(np.arange(1, k + 1))) for k in range(20)])
+# Weights of at most this many (replicate x item) cells are kept in memory (float32: 256 MB).
+MAX_BANK_CELLS = 1 << 26
+_ITEM_BLOCK = 2048
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser (wrapping uint64 arithmetic)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * _M1
+        x = (x ^ (x >> np.uint64(27))) * _M2
+        return x ^ (x >> np.uint64(31))
+
+
+def _keys(ids: Sequence[object], seed: int) -> np.ndarray:
+    h = np.fromiter((int.from_bytes(hashlib.blake2b(str(i).encode(), digest_size=8).digest(), "little")
+                     for i in ids), dtype=np.uint64, count=len(ids))
+    s = _mix(np.array([int(seed) & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64) + _GOLDEN)
+    return _mix(h ^ s)
+
+
+def item_weights(ids: Sequence[object], n_boot: int, seed: int = 0) -> np.ndarray:
+    """The ``(n_boot, len(ids))`` Poisson(1) weights of the items ``ids`` (float32, small integers)."""
+    keys = _keys(list(ids), seed)
+    out = np.empty((int(n_boot), keys.size), dtype=np.float32)
+    counter = (np.arange(1, int(n_boot) + 1, dtype=np.uint64) * _GOLDEN)[:, None]
+    for start in range(0, keys.size, _ITEM_BLOCK):
+        k = keys[start:start + _ITEM_BLOCK]
+        with np.errstate(over="ignore"):
+            z = _mix(k[None, :] + counter)
+        u = (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+        out[:, start:start + k.size] = np.searchsorted(_CDF, u, side="right")
+    return out
+
+
+class _Bank:
+    """Cached weights of one (seed, n_boot): columns in first-seen order, indexed by the id's text."""
+
+    def __init__(self, n_boot: int, seed: int) -> None:
+        self.n_boot, self.seed = n_boot, seed
+        self.ids = pd.Index([], dtype=object)
+        self.w = np.empty((n_boot, 0), dtype=np.float32)
+
+    def columns(self, ids: pd.Index) -> np.ndarray:
+        cols = self.ids.get_indexer(ids)
+        new = cols < 0
+        if new.any():
+            fresh = pd.Index(pd.unique(ids[new]))
+            self.w = np.concatenate([self.w, item_weights(fresh, self.n_boot, self.seed)], axis=1)
+            self.ids = self.ids.append(fresh)
+            cols = self.ids.get_indexer(ids)
+        return cols
+
+
+_BANKS: dict[tuple[int, int], _Bank] = {}
+
+
+def _weights_of(ids: pd.Index, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(matrix, columns): the bank and the ids' columns in it, or the ids' own weights (columns None)."""
+    bank = _BANKS.get((n_boot, seed))
+    if bank is None:
+        if len(_BANKS) >= 4:
+            _BANKS.clear()
+        bank = _BANKS[(n_boot, seed)] = _Bank(n_boot, seed)
+    if (bank.ids.size + ids.size) * n_boot > MAX_BANK_CELLS and ids.difference(bank.ids).size:
+        if ids.size * n_boot > MAX_BANK_CELLS:
+            return item_weights(ids, n_boot, seed), None
+        bank.ids, bank.w = pd.Index([], dtype=object), np.empty((n_boot, 0), dtype=np.float32)
+    cols = bank.columns(ids)
+    return bank.w, cols
+
+
+def weighted_sums(clusters: Sequence[object] | np.ndarray, values: np.ndarray, n_boot: int,
+                  seed: int = 0) -> np.ndarray:
+    """``out[b, j] = sum_i w[b, clusters[i]] * values[i, j]``: the Poisson-bootstrap replicates of column sums.
+
+    ``values`` is ``(len(clusters), k)``; a cluster id may repeat (its rows share its weight).
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    ids = pd.Index(np.asarray([str(c) for c in clusters], dtype=object))
+    w, cols = _weights_of(ids, int(n_boot), int(seed))
+    if cols is None:
+        cols = np.arange(ids.size)
+    n_total = w.shape[1]
+    if cols.size * 4 < n_total:  # few items of a large bank: gather their columns
+        w, v = w[:, cols], values
+    else:  # scatter the values onto the bank's columns
+        v = np.zeros((n_total, values.shape[1]))
+        np.add.at(v, cols, values)
+    bound = float(np.abs(v).sum(axis=0).max()) * float(w.max()) if v.size and w.size else 0.0
+    if bound < 2.0 ** 24 and np.array_equal(v, np.round(v)):
+        return (w @ v.astype(np.float32)).astype(np.float64)  # exact: integers below 2**24
+    out = np.empty((w.shape[0], v.shape[1]))
+    for start in range(0, w.shape[0], 256):
+        out[start:start + 256] = w[start:start + 256].astype(np.float64) @ v
+    return out
