@@ -99,7 +99,8 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     d["mitigation"] = d["mitigation"].fillna(BASELINE) if "mitigation" in d else BASELINE
     d["probe"] = d["probe"].fillna("")
     for col in ("template", "placement"):
-        d[col] = pd.Series([None if pd.isna(v) else str(v) for v in d[col]], index=d.index, dtype=object)
+        text = d[col].astype("string")
+        d[col] = text.astype(object).where(text.notna(), None)
     choice = d["choice"].astype(object)
     d["status"] = np.where(choice == "error", "error", np.where(choice.isin(_VALID), "valid", "invalid"))
     return d

@@ -68,8 +68,10 @@ def model_frame(df_all: pd.DataFrame) -> pd.DataFrame:
 def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Cluster-robust logistic model of picking the cue target across probes; see the module docstring."""
     out = Rows()
-    d = prepare(df_all, one_probe=False)
-    probes = sorted(str(p) for p in d["probe"].fillna("").unique())
+    if df_all is None or len(df_all) == 0:
+        probes: list[str] = []
+    else:
+        probes = sorted(str(p) for p in df_all["probe"].fillna("").unique()) if "probe" in df_all else [""]
     long = model_frame(df_all)
     fitted: list[str] = []
     notes: dict[str, str] = {}
@@ -90,16 +92,21 @@ def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     elif n_items < 2:
         fail = "fewer than 2 items"
     else:
-        x = pd.DataFrame({f"probe[{p}]": (long["probe"] == p).to_numpy(float) for p in fitted})
+        # One row per (item, probe, arm, target_first) with its successes and trials: the same likelihood
+        # and the same per-item scores as the row-level fit, over far fewer rows.
+        agg = long.groupby(["item_id", "probe", "cued", "target_first"], sort=False)["y"].agg(["sum", "count"])
+        agg = agg.reset_index()
+        x = pd.DataFrame({f"probe[{p}]": (agg["probe"] == p).to_numpy(float) for p in fitted})
         for p in fitted:
-            x[f"cue[{p}]"] = x[f"probe[{p}]"] * long["cued"].to_numpy()
-        x["target_first"] = long["target_first"].to_numpy()
-        groups = pd.factorize(long["item_id"])[0]
+            x[f"cue[{p}]"] = x[f"probe[{p}]"] * agg["cued"].to_numpy(float)
+        x["target_first"] = agg["target_first"].to_numpy(float)
+        groups = pd.factorize(agg["item_id"])[0]
+        k, m = agg["sum"].to_numpy(float), agg["count"].to_numpy(float)
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                res = sm.GLM(long["y"].to_numpy(), x, family=sm.families.Binomial()).fit(
-                    cov_type="cluster", cov_kwds={"groups": groups})
+                res = sm.GLM(np.column_stack([k, m - k]), x, family=sm.families.Binomial()).fit(
+                    cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
             bad = any(issubclass(w.category, (PerfectSeparationWarning, ConvergenceWarning)) for w in caught)
             if bad or not res.converged or not np.all(np.isfinite(res.bse)) \
                     or np.max(np.abs(res.params)) > MAX_ABS_COEF:
@@ -107,21 +114,40 @@ def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
         except Exception as exc:  # singular designs and similar
             res, fail = None, f"model failed: {type(exc).__name__}: {exc}"
     base = f"GLM Binomial (logit), cluster-robust SE by item over {n_items} items; {len(long)} arm rows"
-    ci = res.conf_int(alpha) if res is not None else None
+    fit = _wald(res, n_items, len(long), alpha) if res is not None else None
     for probe in probes:
         name = f"cue[{probe}]"
         n = int((long["probe"] == probe).sum())
-        if res is not None and probe in fitted:
-            out.add("model_cue_log_odds", probe, res.params[name], tuple(ci.loc[name]), n, res.pvalues[name],
-                    f"{base}; probe main effect {res.params[f'probe[{probe}]']:.4f}")
+        if fit is not None and probe in fitted:
+            params, ci, pvalues = fit
+            out.add("model_cue_log_odds", probe, params[name], tuple(ci.loc[name]), n, pvalues[name],
+                    f"{base}; probe main effect {params[f'probe[{probe}]']:.4f}")
         else:
             out.add("model_cue_log_odds", probe, NAN, n=n, note=notes.get(probe) or fail)
-    if res is not None:
-        out.add("model_target_first_log_odds", "all", res.params["target_first"], tuple(ci.loc["target_first"]),
-                len(long), res.pvalues["target_first"], base)
+    if fit is not None:
+        params, ci, pvalues = fit
+        out.add("model_target_first_log_odds", "all", params["target_first"], tuple(ci.loc["target_first"]),
+                len(long), pvalues["target_first"], base)
     else:
         out.add("model_target_first_log_odds", "all", NAN, n=len(long), note=fail)
     return out.frame()
+
+
+def _wald(res, n_groups: int, n_rows: int, alpha: float) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
+    """(params, Wald interval, p) with the row-level small-sample factor ``G/(G-1) * (N-1)/(N-K)``.
+
+    The fit runs on per-item aggregated rows; statsmodels' own correction would use their count
+    as N, so it is switched off there and applied here with N = the arm rows (as a row-level fit)."""
+    from scipy import stats
+
+    params = pd.Series(np.asarray(res.params), index=res.model.exog_names)
+    k = params.size
+    factor = (n_groups / (n_groups - 1.0)) * ((n_rows - 1.0) / (n_rows - k)) if n_rows > k else NAN
+    bse = pd.Series(np.sqrt(np.diag(np.asarray(res.cov_params())) * factor), index=params.index)
+    z = stats.norm.ppf(1 - alpha / 2)
+    ci = pd.DataFrame({0: params - z * bse, 1: params + z * bse})
+    pvalues = pd.Series(2 * stats.norm.sf(np.abs(params / bse)), index=params.index)
+    return params, ci, pvalues
 
 
 def benjamini_hochberg(pvalues) -> np.ndarray:

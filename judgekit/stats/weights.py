@@ -110,7 +110,7 @@ def weighted_sums(clusters: Sequence[object] | np.ndarray, values: np.ndarray, n
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
-    ids = pd.Index(np.asarray([str(c) for c in clusters], dtype=object))
+    ids = pd.Index(pd.Series(np.asarray(clusters, dtype=object)).astype(str).to_numpy(dtype=object))
     w, cols = _weights_of(ids, int(n_boot), int(seed))
     if cols is None:
         cols = np.arange(ids.size)

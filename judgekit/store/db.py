@@ -245,8 +245,11 @@ class Store:
                 "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1").df()
 
     def metrics_frame(self, run_id: str) -> pd.DataFrame:
-        """What the statistics need, without the texts (response lengths instead): bounded memory."""
-        return self.query("""
+        """What the statistics need, without the texts (response lengths instead): bounded memory.
+
+        Text columns come back as object arrays (row selections and joins in the statistics are
+        numpy takes, not Arrow ones)."""
+        df = self.query("""
             SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
                    i.label, i.kind, i.category, v.choice, v.chosen, v.correct, v.p_a, v.p_b,
                    json_extract_string(t.cue, '$.target') AS cue_target,
@@ -258,6 +261,10 @@ class Store:
             JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
             JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
             WHERE v.run_id = ? ORDER BY v.trial_id""", [run_id])
+        for col in df.columns:
+            if pd.api.types.is_string_dtype(df[col].dtype) and df[col].dtype != object:
+                df[col] = df[col].astype(object).where(df[col].notna(), None)
+        return df
 
     def copy_metrics(self, source_run: str, target_run: str) -> None:
         with self.connect(timeout_s=max(self.lock_timeout_s, 120)) as con:
