@@ -9,8 +9,8 @@ bias suite, both orders, cue templates and placements, control repeats) under a 
 and deleted afterwards. Each measurement runs in a fresh subprocess that imports judgekit first
 (imports are not timed), reads the run's metrics frame (``Store.metrics_frame``) and times
 ``compute_metrics``; the peak RSS is the child's ``ru_maxrss`` (frame and imports included). With
-``--baseline DIR`` (a copy of an older ``judgekit/`` package, e.g. ``git archive REV judgekit | tar -x -C
-DIR``) the old and the new code run alternately, ``--rounds`` times each, and the medians are compared;
+``--baseline DIR`` (an older checkout's ``judgekit/``, ``suites/`` and ``data/``, e.g. ``git archive REV judgekit suites
+data | tar -x -C DIR``) the old and the new code run alternately, ``--rounds`` times each, and the medians are compared;
 the estimates of both are compared row by row (equal up to float rounding), and so are the interval
 bounds (equal within Monte Carlo error where the resampling scheme changed). The load average is printed
 with every measurement: the machine may be shared.
@@ -54,8 +54,11 @@ print(json.dumps({"read_s": read_s, "read_cpu_s": read_cpu, "metrics_s": wall, "
 
 def measure(code_root: Path, db: Path, run_id: str, out: Path) -> dict:
     load = os.getloadavg()[0]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     res = subprocess.run([sys.executable, "-c", CHILD, str(code_root), str(db), run_id, str(out)],
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
+    if res.returncode:
+        raise SystemExit(f"measurement with {code_root} failed:\n{res.stderr[-3000:]}")
     row = json.loads(res.stdout.strip().splitlines()[-1])
     row["load_before"] = load
     row["load_after"] = os.getloadavg()[0]
@@ -87,7 +90,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--verdicts", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--baseline", default=None, help="directory holding an older judgekit/ package")
+    ap.add_argument("--baseline", default=None, help="directory holding an older judgekit/, suites/ and data/")
     ap.add_argument("--db", default=None, help="reuse this store (filled when missing; kept)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="judgekit-metrics-"))

@@ -30,6 +30,10 @@ _CUE = {"bandwagon": ("user", 1), "authority": ("response_end", 1), "verbosity":
         "distraction": ("response_end", 1), "reflection": ("start", 3)}
 
 
+_METRIC_COLS = ("(run_id, suite, probe, metric, subset, estimate, ci_low, ci_high, p_value, p_adjusted, n, note, "
+                "computed_at)")
+
+
 def design() -> list[tuple[str, str, str, int, str | None, str | None]]:
     rows = [("position", "control", o, 0, None, None) for o in ("AB", "BA")]
     rows += [("position", "control", o, r, None, None) for o in ("AB", "BA") for r in (1, 2)]
@@ -93,16 +97,16 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
                      i.label AS gold_letter
               FROM trials t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE t.run_id = ?)""",
                 [run_id])
-    con.execute("""
-        INSERT INTO metrics (run_id, suite, probe, metric, subset, estimate, ci_low, ci_high, p_value, p_adjusted, n, note, computed_at) SELECT ?, 'bias', probe, metric, subset, 0.1, 0.05, 0.15, 0.01, 0.02, 1000, 'synthetic',
-          now()
+    con.execute(f"""
+        INSERT INTO metrics {_METRIC_COLS}
+        SELECT ?, 'bias', probe, metric, subset, 0.1, 0.05, 0.15, 0.01, 0.02, 1000, 'synthetic', now()
         FROM (SELECT DISTINCT probe FROM d WHERE probe <> 'position') p,
              (VALUES ('bias_effect', 'all'), ('bias_effect', 'fact'), ('bias_effect', 'cue_gold'),
                      ('flip_rate', 'all'), ('flip_rate_net', 'all'), ('noise_floor', 'all'),
                      ('robustness_rate', 'all'), ('accuracy', 'control'), ('accuracy', 'cue_gold'),
                      ('accuracy', 'cue_other'), ('bias_effect', 'template:t0')) m(metric, subset)""", [run_id])
-    con.execute("INSERT INTO metrics (run_id, suite, probe, metric, subset, estimate, ci_low, ci_high, p_value, p_adjusted, n, note, computed_at) SELECT ?, 'bias', 'position', m, 'all', 0.55, 0.5, 0.6, 0.04, NULL, 20000, "
-                "'synthetic', now() FROM (VALUES ('first_position_rate'), ('position_consistency'), "
+    con.execute(f"INSERT INTO metrics {_METRIC_COLS} SELECT ?, 'bias', 'position', m, 'all', 0.55, 0.5, 0.6, 0.04, "
+                "NULL, 20000, 'synthetic', now() FROM (VALUES ('first_position_rate'), ('position_consistency'), "
                 "('accuracy')) v(m)", [run_id])
     n = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
     con.close()
