@@ -48,7 +48,8 @@ m = compute_metrics(spec, df, seed=0)
 wall, cpu = time.perf_counter() - t, time.process_time() - c
 m.to_pickle(sys.argv[4])
 print(json.dumps({"read_s": read_s, "read_cpu_s": read_cpu, "metrics_s": wall, "metrics_cpu_s": cpu,
-                  "rows": len(m), "verdicts": len(df), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rows": len(m), "verdicts": len(df),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 

@@ -99,8 +99,11 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     d["mitigation"] = d["mitigation"].fillna(BASELINE) if "mitigation" in d else BASELINE
     d["probe"] = d["probe"].fillna("")
     for col in ("template", "placement"):
-        text = d[col].astype("string")
-        d[col] = text.astype(object).where(text.notna(), None)
+        if d[col].dtype != object or pd.api.types.infer_dtype(d[col], skipna=True) not in ("string", "empty"):
+            text = d[col].astype("string")
+            d[col] = text.astype(object).where(text.notna(), None)
+        elif d[col].hasnans:
+            d[col] = d[col].where(d[col].notna(), None)
     choice = d["choice"].astype(object)
     d["status"] = np.where(choice == "error", "error", np.where(choice.isin(_VALID), "valid", "invalid"))
     return d
@@ -109,7 +112,7 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
 def dedupe(d: pd.DataFrame) -> pd.DataFrame:
     """The design cells (:mod:`judgekit.stats.design`): non-error rows, the first trial of each cell."""
     d = d[d["status"] != "error"]
-    if "trial_id" in d:
+    if "trial_id" in d and not d["trial_id"].is_monotonic_increasing:
         d = d.sort_values("trial_id", kind="stable")
     return d.drop_duplicates(_KEY, keep="first")
 
@@ -217,6 +220,7 @@ def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: f
     """
     out = Rows()
     d = prepare(df)
+    d = d[[c for c in (*_INPUT, "run_id", "mitigation", "trial_id", "status") if c in d]]  # row selections copy less
     out.add("error_count", "all", int((d["status"] == "error").sum()), n=len(d),
             note="failed calls; excluded from every metric")
     d = dedupe(d)
