@@ -1,6 +1,7 @@
 """Scale benchmark: build the report of a run with 1,000,000 verdicts and measure time and peak memory.
 
     python benchmarks/report_scale.py [--verdicts 1000000] [--db /tmp/judgekit-scale.duckdb] [--keep]
+    python benchmarks/report_scale.py --verdicts 10000000           # the 10,000,000-verdict target (60 s)
 
 The store is filled with DuckDB ``INSERT ... SELECT`` over ``range()`` (no Python loops):
 items with realistic text lengths, 50 trials per item over the six probes of the bias
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,6 +133,7 @@ def main() -> int:
     ap.add_argument("--db", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--keep", action="store_true", help="keep an existing --db instead of refilling it")
+    ap.add_argument("--keep-files", action="store_true", help="keep the temporary store and report")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="judgekit-scale-"))
     db = Path(a.db) if a.db else tmp / "scale.duckdb"
@@ -139,11 +143,17 @@ def main() -> int:
     else:
         run_id = "scale-run"
     out = Path(a.out) if a.out else tmp / "reports"
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", CHILD, str(db), run_id, str(out)], check=True)
     wall = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"report wall time (subprocess, including imports): {wall:.1f} s; peak RSS {peak_mb:.0f} MB")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    print(f"report wall time (subprocess, including imports): {wall:.1f} s; CPU {cpu:.1f} s; "
+          f"peak RSS {peak_mb:.0f} MB; load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
+    if not a.keep_files:
+        shutil.rmtree(tmp, ignore_errors=True)
     ok = wall < 60 and peak_mb < 2048
     print("PASS" if ok else "FAIL", "(limits: 60 s, 2048 MB)")
     return 0 if ok else 1

@@ -86,6 +86,16 @@ class Rows:
         return pd.DataFrame(self.rows, columns=COLUMNS)
 
 
+def _fill(s: pd.Series, value: str) -> pd.Series:
+    """``s.fillna(value)``, also for a categorical that lacks ``value`` as a category."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        if not s.hasnans:
+            return s
+        if value not in s.cat.categories:
+            s = s.cat.add_categories([value])
+    return s.fillna(value)
+
+
 def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     """Copy with every input column present, ``repeat`` as int and a ``status`` column."""
     d = pd.DataFrame() if df is None else df.copy()
@@ -95,10 +105,12 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     if one_probe and d["probe"].dropna().nunique() > 1:
         raise ValueError("cue_metrics expects one probe; filter the verdicts first")
     d["repeat"] = pd.to_numeric(d["repeat"], errors="coerce").fillna(0).astype(int)
-    d["run_id"] = d["run_id"].fillna("") if "run_id" in d else ""
-    d["mitigation"] = d["mitigation"].fillna(BASELINE) if "mitigation" in d else BASELINE
-    d["probe"] = d["probe"].fillna("")
+    d["run_id"] = _fill(d["run_id"], "") if "run_id" in d else ""
+    d["mitigation"] = _fill(d["mitigation"], BASELINE) if "mitigation" in d else BASELINE
+    d["probe"] = _fill(d["probe"], "")
     for col in ("template", "placement"):
+        if isinstance(d[col].dtype, pd.CategoricalDtype):
+            continue
         if d[col].dtype != object or pd.api.types.infer_dtype(d[col], skipna=True) not in ("string", "empty"):
             text = d[col].astype("string")
             d[col] = text.astype(object).where(text.notna(), None)

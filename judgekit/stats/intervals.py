@@ -7,10 +7,12 @@ so any suite can reuse it. Conventions:
   level ``1 - alpha`` (two-sided).
 * An empty sample (``n == 0``, no clusters, a zero denominator) gives
   ``(nan, nan)``; nothing here raises or emits a numpy warning for it.
-* Bootstrap intervals are *percentile* intervals over cluster resamples (clusters
-  drawn with replacement, as many as observed). Replicates whose statistic is
-  undefined (e.g. a zero denominator) are dropped. The seed makes them
-  reproducible.
+* Bootstrap intervals are *percentile* intervals over cluster resamples. Given
+  cluster ids (as the bias suites do, with item ids), the resample is a Poisson
+  bootstrap whose weights are a function of the id and the seed
+  (:mod:`judgekit.stats.weights`); without ids, clusters are drawn with
+  replacement, as many as observed. Replicates whose statistic is undefined
+  (e.g. a zero denominator) are dropped. The seed makes them reproducible.
 
 Which interval to use:
 

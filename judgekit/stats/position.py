@@ -91,7 +91,7 @@ def _prepare(df: pd.DataFrame) -> pd.DataFrame:
 
 def _per_item_ids(items, num: np.ndarray, den: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """(numerator, denominator, item id) per item: sums of ``num`` and of ``den`` (default 1 per row)."""
-    codes, uniq = pd.factorize(np.asarray(items, dtype=object))
+    codes, uniq = pd.factorize(items if isinstance(items, pd.Series) else np.asarray(items, dtype=object))
     weights = np.ones(len(codes)) if den is None else np.asarray(den, dtype=float)
     num_c = np.bincount(codes, weights=np.asarray(num, dtype=float), minlength=len(uniq))
     den_c = np.bincount(codes, weights=weights, minlength=len(uniq))

@@ -247,10 +247,13 @@ class Store:
     def metrics_frame(self, run_id: str) -> pd.DataFrame:
         """What the statistics need, without the texts (response lengths instead): bounded memory.
 
-        Text columns come back as object arrays (row selections and joins in the statistics are
-        numpy takes, not Arrow ones)."""
+        Text columns other than ``trial_id`` come back as categoricals (row selections, comparisons
+        and joins in the statistics work on small integer codes); the letter columns ``choice``,
+        ``chosen``, ``label`` and ``cue_target`` share one set of categories, so they compare
+        with each other."""
         df = self.query("""
-            SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat, t.mitigation,
+            SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat,
+                   coalesce(t.mitigation, 'none') AS mitigation,
                    i.label, i.kind, i.category, v.choice, v.chosen, v.correct, v.p_a, v.p_b,
                    json_extract_string(t.cue, '$.target') AS cue_target,
                    json_extract_string(t.cue, '$.template') AS template,
@@ -261,9 +264,13 @@ class Store:
             JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
             JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
             WHERE v.run_id = ? ORDER BY v.trial_id""", [run_id])
+        letters = ("choice", "chosen", "label", "cue_target")
+        shared = pd.CategoricalDtype(sorted(set().union(*(set(df[c].dropna().unique()) for c in letters))))
         for col in df.columns:
-            if pd.api.types.is_string_dtype(df[col].dtype) and df[col].dtype != object:
-                df[col] = df[col].astype(object).where(df[col].notna(), None)
+            if col in letters:
+                df[col] = df[col].astype(object).astype(shared)
+            elif col != "trial_id" and pd.api.types.is_string_dtype(df[col].dtype):
+                df[col] = df[col].astype(object).astype("category")
         return df
 
     def copy_metrics(self, source_run: str, target_run: str) -> None:
