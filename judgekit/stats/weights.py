@@ -3,8 +3,8 @@
 The item-clustered intervals of the bias suites are Poisson bootstraps: replicate ``b`` weights
 item ``i`` by ``w[b, i] ~ Poisson(1)``, independently over items and replicates, and a statistic
 that is a ratio of per-item sums becomes ``(w @ num) / (w @ den)``. The weight depends only on
-``(str(item_id), seed, b)`` (a counter-based generator: SplitMix64 over a 64-bit BLAKE2b hash of
-the id, then the Poisson(1) inverse CDF), so
+``(str(item_id), seed, b)`` (a 64-bit key, SplitMix64 of a BLAKE2b hash of the id and the seed,
+seeds one generator per item), so
 
 * every statistic over the same items sees the same draws, whichever subset or frame it is
   computed from (a subset's replicates are the full replicates restricted to its items);
@@ -28,11 +28,8 @@ import pandas as pd
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-# P(Poisson(1) <= k) for k = 0..19; a uniform above the last entry gives weight 20.
-_CDF = np.cumsum([np.exp(-1.0) / float(np.prod(np.arange(1, k + 1))) for k in range(20)])
 # Weights of at most this many (replicate x item) cells are kept in memory (float32: 256 MB).
 MAX_BANK_CELLS = 1 << 26
-_ITEM_BLOCK = 2048
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -51,17 +48,14 @@ def _keys(ids: Sequence[object], seed: int) -> np.ndarray:
 
 
 def item_weights(ids: Sequence[object], n_boot: int, seed: int = 0) -> np.ndarray:
-    """The ``(n_boot, len(ids))`` Poisson(1) weights of the items ``ids`` (float32, small integers)."""
+    """The ``(n_boot, len(ids))`` Poisson(1) weights of the items ``ids`` (float32, small integers).
+
+    Column ``i`` is drawn by a generator seeded with the 64-bit key of ``(str(ids[i]), seed)``."""
     keys = _keys(list(ids), seed)
-    out = np.empty((int(n_boot), keys.size), dtype=np.float32)
-    counter = (np.arange(1, int(n_boot) + 1, dtype=np.uint64) * _GOLDEN)[:, None]
-    for start in range(0, keys.size, _ITEM_BLOCK):
-        k = keys[start:start + _ITEM_BLOCK]
-        with np.errstate(over="ignore"):
-            z = _mix(k[None, :] + counter)
-        u = (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
-        out[:, start:start + k.size] = np.searchsorted(_CDF, u, side="right")
-    return out
+    out = np.empty((keys.size, int(n_boot)), dtype=np.float32)
+    for i, key in enumerate(keys.tolist()):
+        out[i] = np.random.default_rng(key).poisson(1.0, int(n_boot))
+    return np.ascontiguousarray(out.T)
 
 
 class _Bank:
@@ -71,13 +65,16 @@ class _Bank:
         self.n_boot, self.seed = n_boot, seed
         self.ids = pd.Index([], dtype=object)
         self.w = np.empty((n_boot, 0), dtype=np.float32)
+        self.max = 0.0
 
     def columns(self, ids: pd.Index) -> np.ndarray:
         cols = self.ids.get_indexer(ids)
         new = cols < 0
         if new.any():
-            fresh = pd.Index(pd.unique(ids[new]))
-            self.w = np.concatenate([self.w, item_weights(fresh, self.n_boot, self.seed)], axis=1)
+            fresh = pd.Index(pd.unique(ids[new]), dtype=object)
+            block = item_weights(fresh, self.n_boot, self.seed)
+            self.max = max(self.max, float(block.max()) if block.size else 0.0)
+            self.w = np.concatenate([self.w, block], axis=1)
             self.ids = self.ids.append(fresh)
             cols = self.ids.get_indexer(ids)
         return cols
@@ -86,8 +83,8 @@ class _Bank:
 _BANKS: dict[tuple[int, int], _Bank] = {}
 
 
-def _weights_of(ids: pd.Index, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """(matrix, columns): the bank and the ids' columns in it, or the ids' own weights (columns None)."""
+def _weights_of(ids: pd.Index, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """(matrix, columns, max weight): the bank and the ids' columns in it, or the ids' own weights (columns None)."""
     bank = _BANKS.get((n_boot, seed))
     if bank is None:
         if len(_BANKS) >= 4:
@@ -95,10 +92,11 @@ def _weights_of(ids: pd.Index, n_boot: int, seed: int) -> tuple[np.ndarray, np.n
         bank = _BANKS[(n_boot, seed)] = _Bank(n_boot, seed)
     if (bank.ids.size + ids.size) * n_boot > MAX_BANK_CELLS and ids.difference(bank.ids).size:
         if ids.size * n_boot > MAX_BANK_CELLS:
-            return item_weights(ids, n_boot, seed), None
-        bank.ids, bank.w = pd.Index([], dtype=object), np.empty((n_boot, 0), dtype=np.float32)
+            w = item_weights(ids, n_boot, seed)
+            return w, None, float(w.max()) if w.size else 0.0
+        bank.ids, bank.w, bank.max = pd.Index([], dtype=object), np.empty((n_boot, 0), dtype=np.float32), 0.0
     cols = bank.columns(ids)
-    return bank.w, cols
+    return bank.w, cols, bank.max
 
 
 def weighted_sums(clusters: Sequence[object] | np.ndarray, values: np.ndarray, n_boot: int,
@@ -110,8 +108,11 @@ def weighted_sums(clusters: Sequence[object] | np.ndarray, values: np.ndarray, n
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
-    ids = pd.Index(pd.Series(np.asarray(clusters, dtype=object)).astype(str).to_numpy(dtype=object))
-    w, cols = _weights_of(ids, int(n_boot), int(seed))
+    raw = np.asarray(clusters, dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=False) != "string":
+        raw = np.array([str(c) for c in raw], dtype=object)
+    ids = pd.Index(raw, dtype=object)
+    w, cols, w_max = _weights_of(ids, int(n_boot), int(seed))
     if cols is None:
         cols = np.arange(ids.size)
     n_total = w.shape[1]
@@ -120,7 +121,7 @@ def weighted_sums(clusters: Sequence[object] | np.ndarray, values: np.ndarray, n
     else:  # scatter the values onto the bank's columns
         v = np.zeros((n_total, values.shape[1]))
         np.add.at(v, cols, values)
-    bound = float(np.abs(v).sum(axis=0).max()) * float(w.max()) if v.size and w.size else 0.0
+    bound = float(np.abs(v).sum(axis=0).max()) * w_max if v.size and w.size else 0.0
     if bound < 2.0 ** 24 and np.array_equal(v, np.round(v)):
         return (w @ v.astype(np.float32)).astype(np.float64)  # exact: integers below 2**24
     out = np.empty((w.shape[0], v.shape[1]))
