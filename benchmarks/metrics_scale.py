@@ -60,7 +60,8 @@ def measure(code_root: Path, db: Path, run_id: str, out: Path) -> dict:
                          capture_output=True, text=True, env=env)
     if res.returncode:
         raise SystemExit(f"measurement with {code_root} failed:\n{res.stderr[-3000:]}")
-    row = json.loads(res.stdout.strip().splitlines()[-1])
+    out = res.stdout  # DuckDB may draw a progress bar on the same stream
+    row = json.loads(out[out.rindex('{"read_s"'):].splitlines()[0])
     row["load_before"] = load
     row["load_after"] = os.getloadavg()[0]
     return row
