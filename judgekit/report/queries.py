@@ -104,20 +104,27 @@ def _pairs_cte() -> str:
     WITH pairs AS ({sq.scoped("cue_pairs")})"""
 
 
-def _cued_pairs(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
-    """A temporary table of the run's cued pairs in the analysis scope, built once per connection.
+#: The temporary table of one run's cued pairs in the analysis scope, and the statement that builds it.
+CUED_PAIRS = "_jk_cued_pairs"
+_BUILD_CUED_PAIRS = (f"CREATE OR REPLACE TEMP TABLE {CUED_PAIRS} AS SELECT ? AS jk_key, * "
+                     f"FROM ({sq.scoped('cue_pairs')}) WHERE cued")
+
+
+def _cued_pairs(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Fill the temporary table :data:`CUED_PAIRS` with the run's cued pairs, unless it holds them already.
 
     The flip counts and the flip examples both read it, so the pairing (a window over every
-    verdict of the run and a self-join) runs once per report. The name carries the run id and
-    the run's verdict count and newest verdict time, so verdicts written later on a
-    long-lived connection give a new table, never stale counts.
+    verdict of the run and a self-join) runs once per report. Its key is the run id with the
+    run's verdict count and newest verdict time, so verdicts written later on a long-lived
+    connection rebuild it, never giving stale counts.
     """
     n, newest = con.execute("SELECT count(*), max(created_at) FROM verdicts WHERE run_id = ?", [run_id]).fetchone()
-    name = "_jk_cued_pairs_" + hashlib.md5(f"{run_id}\0{n}\0{newest}".encode()).hexdigest()[:20]
-    known = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]).fetchone()
-    if not known[0]:
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM ({sq.scoped('cue_pairs')}) WHERE cued", [run_id])
-    return name
+    key = hashlib.md5(f"{run_id}\0{n}\0{newest}".encode()).hexdigest()
+    known = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                        [CUED_PAIRS]).fetchone()[0]
+    if known and con.execute("SELECT any_value(jk_key) FROM " + CUED_PAIRS).fetchone()[0] == key:
+        return
+    con.execute(_BUILD_CUED_PAIRS, [key, run_id])
 
 
 def item_bias(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
@@ -166,11 +173,12 @@ def item_hashes(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
 
 def flip_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Cued pairs per probe, and how many changed the chosen response (harmful/helpful on labelled items)."""
+    _cued_pairs(con, run_id)
     return df(con, f"""
         SELECT probe, count(*) AS n_pairs, count(*) FILTER (WHERE chosen <> control_chosen) AS n_flipped,
                count(*) FILTER (WHERE control_correct AND NOT correct) AS n_harmful,
                count(*) FILTER (WHERE NOT control_correct AND correct) AS n_helpful
-        FROM {_cued_pairs(con, run_id)} GROUP BY probe ORDER BY probe""", [])
+        FROM {CUED_PAIRS} GROUP BY probe ORDER BY probe""", [])
 
 
 def flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, per_probe: int = 6, seed: int = 0) -> pd.DataFrame:
@@ -180,9 +188,10 @@ def flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, per_probe: int = 
 
     The sample is drawn on slim columns; texts are joined for the chosen rows only.
     """
+    _cued_pairs(con, run_id)
     return df(con, f"""
     WITH picked AS (
-      SELECT * FROM {_cued_pairs(con, run_id)} WHERE chosen <> control_chosen
+      SELECT * FROM {CUED_PAIRS} WHERE chosen <> control_chosen
       QUALIFY row_number() OVER (PARTITION BY probe ORDER BY (chosen = cue_target) DESC, (kind = 'fact') DESC,
                                 hash(trial_id || ?)) <= ?)
     SELECT p.probe, p.item_id, p.condition, p."order", p.cue_target, p.template, p.placement, p.kind,
