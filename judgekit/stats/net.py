@@ -58,7 +58,7 @@ from judgekit.stats.design import (  # noqa: F401  (headline_metric, NEUTRAL_PRO
     headline_metric,
 )
 from judgekit.stats.intervals import NAN, exact_mcnemar, paired_diff_ci, ratio_bootstrap
-from judgekit.stats.position import COLUMNS, _per_item
+from judgekit.stats.position import COLUMNS, _per_item, _per_item_ids
 
 #: the metrics of :data:`judgekit.stats.design.NET_PAIRS`
 NET_METRICS = tuple(name for name, _, _ in NET_PAIRS)
@@ -86,7 +86,7 @@ def arms(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
     neutral rows, ``side``."""
     keep = [*PAIR, "placement", "chosen"]
     r0 = d.loc[(d["repeat"] == 0) & (d["status"] == "valid"), [*keep, "condition", "label", "cue_target"]]
-    r0 = r0.assign(placement=r0["placement"].fillna(""))
+    r0 = r0.assign(placement=r0["placement"].astype(object).fillna(""))
     cond = r0["condition"].astype(str)
     control = r0.loc[cond == CONTROL, keep]
     cued = cond.str.startswith(CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))
@@ -126,8 +126,8 @@ def shift(items, x1, x0, *, n_boot: int = 2000, seed: int = 0, alpha: float = 0.
     if n == 0:
         return NAN, (NAN, NAN), 0, NAN, "no valid pairs"
     d = x1.astype(float) - x0
-    num, den = _per_item(pd.Series(np.asarray(items, dtype=object)), d)
-    ci = ratio_bootstrap(num, den, n_boot, seed, alpha)
+    num, den, ids = _per_item_ids(items, d)
+    ci = ratio_bootstrap(num, den, n_boot, seed, alpha, clusters=ids)
     p, up, down = item_sign_test(items, d)
     b, c = int(np.sum(x0 & ~x1)), int(np.sum(x1 & ~x0))
     note = (f"cluster bootstrap over {num.size} items; p: sign test over items ({up} toward, {down} away); "
