@@ -43,7 +43,8 @@ def design() -> list[tuple[str, str, str, int, str | None, str | None]]:
     for probe, (placement, n_place) in _CUE.items():
         rows += [(probe, "control", o, 0, None, None) for o in ("AB", "BA")]
         places = [placement] if n_place == 1 else ["start", "middle", "end"]
-        conds = ["cue_gold", "cue_other"] + (["irrelevant_gold", "irrelevant_other"] if probe == "verbosity" else [])
+        neutral = "irrelevant" if probe == "verbosity" else "neutral"  # verbosity's irrelevant text is its neutral
+        conds = ["cue_gold", "cue_other", f"{neutral}_gold", f"{neutral}_other"]
         rows += [(probe, c, o, 0, p, f"t{k}") for c in conds for o in ("AB", "BA") for k, p in enumerate(places)]
         if probe == "reflection":
             rows += [(probe, "between", o, 0, "between", "t0") for o in ("AB", "BA")]
@@ -81,7 +82,8 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
           CASE d.ord WHEN 'AB' THEN i.response_b ELSE i.response_a END,
           CASE WHEN (i.label = 'A') = (d.ord = 'AB') THEN 'A' ELSE 'B' END,
           CASE WHEN d.placement IS NULL THEN NULL ELSE json_object('target',
-            CASE WHEN d.condition = 'between' THEN NULL WHEN d.condition LIKE '%gold' THEN i.label
+            CASE WHEN d.condition = 'between' OR d.condition LIKE 'neutral%' THEN NULL
+                 WHEN d.condition LIKE '%gold' THEN i.label
                  WHEN i.label = 'A' THEN 'B' ELSE 'A' END,
             'template', d.template, 'placement', d.placement, 'text', 'Cue text for ' || d.probe)::VARCHAR END,
           md5(i.item_id || d.k), 'none'
@@ -92,7 +94,7 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
           CASE WHEN choice IN ('A', 'B') THEN CASE WHEN (choice = 'A') = ("order" = 'AB') THEN 'A' ELSE 'B' END END,
           CASE WHEN choice IN ('A', 'B') THEN (CASE WHEN (choice = 'A') = ("order" = 'AB') THEN 'A' ELSE 'B' END)
                = gold_letter END,
-          pa, 1 - pa, 'Verdict: ' || choice, NULL, 180, 3, 0.05, 0.0001, false, now()
+          pa, 1 - pa, 'Verdict: ' || choice, NULL, 180, 3, 0.05, 0.0001, false, now(), 'text:label', NULL
         FROM (SELECT t.*, (hash(t.trial_id) % 1000) / 1000.0 AS pa,
                      CASE WHEN hash(t.trial_id || 'x') % 100 < 2 THEN 'invalid'
                           WHEN hash(t.trial_id || 'y') % 100 < 60 THEN t.gold_position

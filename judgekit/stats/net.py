@@ -87,14 +87,24 @@ def arms(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
     keep = [*PAIR, "placement", "chosen"]
     r0 = d.loc[(d["repeat"] == 0) & (d["status"] == "valid"), [*keep, "condition", "label", "cue_target"]]
     r0 = r0.assign(placement=r0["placement"].astype(object).fillna(""))
-    cond = r0["condition"].astype(str)
-    control = r0.loc[cond == CONTROL, keep]
-    cued = cond.str.startswith(CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))
+    cond = r0["condition"].astype(object)
+    control = r0.loc[(cond == CONTROL).to_numpy(bool), keep]
+    cued = (_starts(cond, CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))).to_numpy(bool)
     cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"].astype(object))
-    neutral_rows = r0[cond.str.startswith(NEUTRAL_PREFIXES)]
-    sides = [neutral_side(c, lab) for c, lab in zip(neutral_rows["condition"], neutral_rows["label"], strict=True)]
-    neutral = neutral_rows[keep].assign(side=pd.Series(sides, index=neutral_rows.index, dtype=object))
-    return {"control": control, "cue": cue, "neutral": neutral[neutral["side"].isin(list(TARGETS))]}
+    neutral_rows = r0[_starts(cond, NEUTRAL_PREFIXES).to_numpy(bool)]
+    pairs = pd.MultiIndex.from_arrays([neutral_rows["condition"].astype(object), neutral_rows["label"].astype(object)])
+    codes, uniq = pd.factorize(pairs)
+    sides = np.array([neutral_side(c, lab) for c, lab in uniq], dtype=object)  # one call per (condition, label)
+    side = pd.Series(sides[codes] if codes.size else np.array([], dtype=object), index=neutral_rows.index, dtype=object)
+    neutral = neutral_rows[keep].assign(side=side)
+    return {"control": control, "cue": cue, "neutral": neutral[neutral["side"].isin(list(TARGETS)).to_numpy(bool)]}
+
+
+def _starts(values: pd.Series, prefix: str | tuple[str, ...]) -> pd.Series:
+    """``values.str.startswith(prefix)`` evaluated once per distinct value (False for a missing one)."""
+    codes, uniq = pd.factorize(values)
+    hit = np.array([isinstance(u, str) and u.startswith(prefix) for u in uniq] + [False], dtype=bool)
+    return pd.Series(hit[codes], index=values.index)  # code -1 (missing) reads the trailing False
 
 
 def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -3,8 +3,10 @@
 The item-clustered intervals of the bias suites are Poisson bootstraps: replicate ``b`` weights
 item ``i`` by ``w[b, i] ~ Poisson(1)``, independently over items and replicates, and a statistic
 that is a ratio of per-item sums becomes ``(w @ num) / (w @ den)``. The weight depends only on
-``(str(item_id), seed, b)`` (a 64-bit key, SplitMix64 of a BLAKE2b hash of the id and the seed,
-seeds one generator per item), so
+``(str(item_id), seed, b)``: the item's 64-bit key (SplitMix64 of a BLAKE2b hash of the id and
+the seed) and the replicate index give a uniform number by a counter-based SplitMix64 stream, and
+the weight is the Poisson(1) quantile of that number (inverse CDF), vectorised over items and
+replicates, so
 
 * every statistic over the same items sees the same draws, whichever subset or frame it is
   computed from (a subset's replicates are the full replicates restricted to its items);
@@ -40,6 +42,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
+def _mix_inplace(x: np.ndarray) -> np.ndarray:
+    """:func:`_mix` overwriting ``x`` (no temporaries of its size but the shifts)."""
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= _M1
+        x ^= x >> np.uint64(27)
+        x *= _M2
+        x ^= x >> np.uint64(31)
+    return x
+
+
 def _keys(ids: Sequence[object], seed: int) -> np.ndarray:
     h = np.fromiter((int.from_bytes(hashlib.blake2b(str(i).encode(), digest_size=8).digest(), "little")
                      for i in ids), dtype=np.uint64, count=len(ids))
@@ -47,15 +60,29 @@ def _keys(ids: Sequence[object], seed: int) -> np.ndarray:
     return _mix(h ^ s)
 
 
+#: Poisson(1) CDF at 0, 1, ..., 31 (the quantile of a uniform below the last entry; 32 beyond it, p < 1e-35)
+_POISSON1_CDF = np.cumsum(np.exp(-1.0) / np.cumprod(np.concatenate([[1.0], np.arange(1.0, 32.0)])))
+#: the same CDF scaled to 53-bit integers: ``u < cdf[k]`` iff ``bits < cdf[k] * 2**53`` (to float rounding)
+_POISSON1_BITS = np.floor(_POISSON1_CDF * 2.0 ** 53).astype(np.uint64)
+_ITEMS_PER_BLOCK = 1024
+
+
 def item_weights(ids: Sequence[object], n_boot: int, seed: int = 0) -> np.ndarray:
     """The ``(n_boot, len(ids))`` Poisson(1) weights of the items ``ids`` (float32, small integers).
 
-    Column ``i`` is drawn by a generator seeded with the 64-bit key of ``(str(ids[i]), seed)``."""
+    ``w[b, i]`` is the Poisson(1) quantile of ``u = (mix(key_i + (b + 1) * golden) >> 11) / 2**53``,
+    ``key_i`` the 64-bit key of ``(str(ids[i]), seed)``: a function of the id, the seed and ``b`` only."""
     keys = _keys(list(ids), seed)
-    out = np.empty((keys.size, int(n_boot)), dtype=np.float32)
-    for i, key in enumerate(keys.tolist()):
-        out[i] = np.random.default_rng(key).poisson(1.0, int(n_boot))
-    return np.ascontiguousarray(out.T)
+    n_boot = int(n_boot)
+    out = np.empty((n_boot, keys.size), dtype=np.float32)
+    steps = (np.arange(1, n_boot + 1, dtype=np.uint64) * _GOLDEN)[:, None]
+    for start in range(0, keys.size, _ITEMS_PER_BLOCK):
+        block = keys[None, start:start + _ITEMS_PER_BLOCK]
+        with np.errstate(over="ignore"):
+            bits = _mix_inplace(block + steps)
+        bits >>= np.uint64(11)
+        out[:, start:start + block.shape[1]] = np.searchsorted(_POISSON1_BITS, bits, side="right")
+    return out
 
 
 class _Bank:

@@ -247,8 +247,8 @@ class Store:
     def metrics_frame(self, run_id: str) -> pd.DataFrame:
         """What the statistics need, without the texts (response lengths instead): bounded memory.
 
-        Text columns other than ``trial_id`` come back as categoricals (row selections, comparisons
-        and joins in the statistics work on small integer codes); the letter columns ``choice``,
+        Text columns other than ``trial_id`` (plain Python strings) come back as categoricals (row
+        selections, comparisons and joins in the statistics work on small integer codes); the letter columns ``choice``,
         ``chosen``, ``label`` and ``cue_target`` share one set of categories, so they compare
         with each other."""
         df = self.query("""
@@ -269,7 +269,9 @@ class Store:
         for col in df.columns:
             if col in letters:
                 df[col] = df[col].astype(object).astype(shared)
-            elif col != "trial_id" and pd.api.types.is_string_dtype(df[col].dtype):
+            elif col == "trial_id":
+                df[col] = df[col].astype(object)  # row selections copy pointers, not string buffers
+            elif pd.api.types.is_string_dtype(df[col].dtype):
                 df[col] = df[col].astype(object).astype("category")
         return df
 
