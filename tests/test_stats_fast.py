@@ -8,6 +8,9 @@ the same weights, the weights must be Poisson(1) and a function of the item id, 
 
 from __future__ import annotations
 
+import hashlib
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,6 +39,39 @@ def test_weights_are_poisson_one_and_keyed_by_item():
     sub = ["item7", "item3", "item399"]
     assert np.array_equal(item_weights(sub, 2000, seed=0), w[:, [7, 3, 399]])
     assert not np.array_equal(item_weights(sub, 2000, seed=1), w[:, [7, 3, 399]])
+
+
+def _poisson1_quantile(u: float) -> int:
+    """Smallest k with P(X <= k) > u for X ~ Poisson(1), by summing the mass function."""
+    k, mass, cdf = 0, math.exp(-1.0), math.exp(-1.0)
+    while cdf <= u:
+        k += 1
+        mass /= k
+        cdf += mass
+    return k
+
+
+def _scalar_weight(item: str, seed: int, b: int) -> int:
+    """The weight of ``item`` in replicate ``b`` from its written definition, in Python integers."""
+    mask = (1 << 64) - 1
+
+    def mix(x: int) -> int:
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+        return x ^ (x >> 31)
+
+    golden = 0x9E3779B97F4A7C15
+    h = int.from_bytes(hashlib.blake2b(item.encode(), digest_size=8).digest(), "little")
+    key = mix(h ^ mix((seed + golden) & mask))
+    bits = mix((key + (b + 1) * golden) & mask) >> 11
+    return _poisson1_quantile(bits / 2.0 ** 53)
+
+
+def test_weights_follow_their_written_definition():
+    ids = ["item0", "q-17", "x" * 40]
+    w = item_weights(ids, 64, seed=3)
+    for i, item in enumerate(ids):
+        assert [int(v) for v in w[:, i]] == [_scalar_weight(item, 3, b) for b in range(64)]
 
 
 def _reference_sums(clusters, values, n_boot, seed):

@@ -159,7 +159,7 @@ def item_sign_test(items, shift) -> tuple[float, int, int]:
     shift = np.asarray(shift, float)
     if shift.size == 0:
         return NAN, 0, 0
-    net, _ = _per_item(pd.Series(np.asarray(items, dtype=object)), shift)
+    net, _ = _per_item(items, shift)
     up, down = int(np.sum(net > 0)), int(np.sum(net < 0))
     return exact_mcnemar(up, down), up, down
 

@@ -124,7 +124,7 @@ def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def item_sign_test(items, d) -> tuple[float, int, int]:
     """Exact two-sided sign test over items of the per-item sum of ``d`` -> (p, n_up, n_down)."""
-    net, _ = _per_item(pd.Series(np.asarray(items, dtype=object)), np.asarray(d, dtype=float))
+    net, _ = _per_item(items, np.asarray(d, dtype=float))
     up, down = int(np.sum(net > 0)), int(np.sum(net < 0))
     return exact_mcnemar(down, up), up, down
 

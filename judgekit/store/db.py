@@ -264,15 +264,19 @@ class Store:
             JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
             JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
             WHERE v.run_id = ? ORDER BY v.trial_id""", [run_id])
+        def categories(values) -> pd.CategoricalDtype:  # object categories: conversions back copy pointers
+            return pd.CategoricalDtype(pd.Index(sorted(values), dtype=object))
+
         letters = ("choice", "chosen", "label", "cue_target")
-        shared = pd.CategoricalDtype(sorted(set().union(*(set(df[c].dropna().unique()) for c in letters))))
+        shared = categories(set().union(*(set(df[c].dropna().unique()) for c in letters)))
         for col in df.columns:
             if col in letters:
                 df[col] = df[col].astype(object).astype(shared)
             elif col == "trial_id":
                 df[col] = df[col].astype(object)  # row selections copy pointers, not string buffers
             elif pd.api.types.is_string_dtype(df[col].dtype):
-                df[col] = df[col].astype(object).astype("category")
+                text = df[col].astype(object)
+                df[col] = text.astype(categories(text.dropna().unique()))
         return df
 
     def copy_metrics(self, source_run: str, target_run: str) -> None:
