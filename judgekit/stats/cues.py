@@ -63,7 +63,7 @@ from judgekit.stats.intervals import (
     ratio_bootstrap_reps,
     wilson,
 )
-from judgekit.stats.net import net_rows
+from judgekit.stats.net import net_rows, starts_with
 from judgekit.stats.position import COLUMNS, _boot_share, _per_item, _per_item_ids
 
 _VALID = VALID
@@ -96,6 +96,22 @@ def _fill(s: pd.Series, value: str) -> pd.Series:
     return s.fillna(value)
 
 
+_STATUS = pd.CategoricalDtype(pd.Index(["error", "invalid", "valid"], dtype=object))
+
+
+def status_of(choice: pd.Series) -> pd.Categorical:
+    """Per row: "error" (a failed call), "valid" (A, B or tie) or "invalid" (a parse failure)."""
+    codes = np.where(choice == "error", 0, np.where(choice.isin(_VALID), 2, 1))
+    return pd.Categorical.from_codes(codes, dtype=_STATUS)
+
+
+def used_columns(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The columns of ``df`` that the cue statistics read (a view for :func:`prepare` to copy)."""
+    if df is None:
+        return None
+    return df[[c for c in (*_INPUT, "run_id", "mitigation", "trial_id") if c in df]]
+
+
 def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     """Copy with every input column present, ``repeat`` as int and a ``status`` column."""
     d = pd.DataFrame() if df is None else df.copy()
@@ -117,7 +133,7 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
         elif d[col].hasnans:
             d[col] = d[col].where(d[col].notna(), None)
     choice = d["choice"].astype(object)
-    d["status"] = np.where(choice == "error", "error", np.where(choice.isin(_VALID), "valid", "invalid"))
+    d["status"] = status_of(choice)
     return d
 
 
@@ -139,7 +155,7 @@ def cue_pairs(d: pd.DataFrame) -> pd.DataFrame:
     ctrl = r0.loc[r0["condition"] == CONTROL, [*PAIR, "choice", "chosen"]]
     ctrl = ctrl.rename(columns={"choice": "choice_0", "chosen": "chosen_0"})
     p = r0[r0["condition"] != CONTROL].merge(ctrl, on=list(PAIR), how="inner")
-    p["irrelevant"] = p["condition"].astype(str).str.startswith(IRRELEVANT)
+    p["irrelevant"] = starts_with(p["condition"], IRRELEVANT).to_numpy(bool)
     p["cued"] = p["cue_target"].isin(list(TARGETS)) & ~p["irrelevant"]
     return p.reset_index(drop=True)
 
@@ -231,8 +247,7 @@ def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: f
     all-invalid or control-less input gives nan estimates with a note, never an exception.
     """
     out = Rows()
-    d = prepare(df)
-    d = d[[c for c in (*_INPUT, "run_id", "mitigation", "trial_id", "status") if c in d]]  # row selections copy less
+    d = prepare(used_columns(df))  # row selections copy less
     out.add("error_count", "all", int((d["status"] == "error").sum()), n=len(d),
             note="failed calls; excluded from every metric")
     d = dedupe(d)

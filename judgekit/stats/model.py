@@ -39,9 +39,9 @@ import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-from judgekit.stats.cues import Rows, cue_pairs, dedupe, prepare
+from judgekit.stats.cues import Rows, cue_pairs, dedupe, prepare, used_columns
 from judgekit.stats.intervals import NAN
-from judgekit.stats.net import NET_METRICS, headline_metric
+from judgekit.stats.net import NET_METRICS, as_given, headline_metric
 from judgekit.types import shown_first_col
 
 MAX_ABS_COEF = 20.0
@@ -49,20 +49,26 @@ MAX_ABS_COEF = 20.0
 
 def model_frame(df_all: pd.DataFrame) -> pd.DataFrame:
     """Long format: one row per (pair, arm) with ``item_id, probe, cued, target_first, y``."""
-    d = prepare(df_all, one_probe=False)
+    d = prepare(used_columns(df_all), one_probe=False)
     frames = []
-    for probe, group in d.groupby(d["probe"].fillna(""), sort=True):
+    for probe, group in d.groupby("probe", sort=True, observed=True):  # prepare filled missing probes
         p = cue_pairs(dedupe(group))
         p = p[p["cued"]]
         if p.empty:
             continue
         first = shown_first_col(p["cue_target"], p["order"]).to_numpy(float)
         for cued, col in ((1.0, "chosen"), (0.0, "chosen_0")):
-            frames.append(pd.DataFrame({"item_id": p["item_id"].to_numpy(), "probe": probe, "cued": cued,
-                                        "target_first": first,
+            frames.append(pd.DataFrame({"item_id": as_given(p["item_id"]), "probe": _constant(probe, len(p)),
+                                        "cued": cued, "target_first": first,
                                         "y": (p[col] == p["cue_target"]).to_numpy(float)}))
     cols = ["item_id", "probe", "cued", "target_first", "y"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    """``n`` copies of ``value`` as a categorical (no string column built per row)."""
+    dtype = pd.CategoricalDtype(pd.Index([value], dtype=object))
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=dtype)
 
 
 def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -85,36 +91,16 @@ def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
         else:
             fitted.append(probe)
     long = long[long["probe"].isin(fitted)]
-    res, fail = None, ""
+    fit, fail = None, ""
     n_items = long["item_id"].nunique()
     if not fitted:
         fail = "no probe with usable pairs"
     elif n_items < 2:
         fail = "fewer than 2 items"
     else:
-        # One row per (item, probe, arm, target_first) with its successes and trials: the same likelihood
-        # and the same per-item scores as the row-level fit, over far fewer rows.
-        agg = long.groupby(["item_id", "probe", "cued", "target_first"], sort=False)["y"].agg(["sum", "count"])
-        agg = agg.reset_index()
-        x = pd.DataFrame({f"probe[{p}]": (agg["probe"] == p).to_numpy(float) for p in fitted})
-        for p in fitted:
-            x[f"cue[{p}]"] = x[f"probe[{p}]"] * agg["cued"].to_numpy(float)
-        x["target_first"] = agg["target_first"].to_numpy(float)
-        groups = pd.factorize(agg["item_id"])[0]
-        k, m = agg["sum"].to_numpy(float), agg["count"].to_numpy(float)
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                res = sm.GLM(np.column_stack([k, m - k]), x, family=sm.families.Binomial()).fit(
-                    cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
-            bad = any(issubclass(w.category, (PerfectSeparationWarning, ConvergenceWarning)) for w in caught)
-            if bad or not res.converged or not np.all(np.isfinite(res.bse)) \
-                    or np.max(np.abs(res.params)) > MAX_ABS_COEF:
-                res, fail = None, "model did not converge or the data are (quasi-)separated"
-        except Exception as exc:  # singular designs and similar
-            res, fail = None, f"model failed: {type(exc).__name__}: {exc}"
+        fit, fail = _fit(long, fitted)
     base = f"GLM Binomial (logit), cluster-robust SE by item over {n_items} items; {len(long)} arm rows"
-    fit = _wald(res, n_items, len(long), alpha) if res is not None else None
+    fit = _wald(*fit, n_items, len(long), alpha) if fit is not None else None
     for probe in probes:
         name = f"cue[{probe}]"
         n = int((long["probe"] == probe).sum())
@@ -133,17 +119,64 @@ def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     return out.frame()
 
 
-def _wald(res, n_groups: int, n_rows: int, alpha: float) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
-    """(params, Wald interval, p) with the row-level small-sample factor ``G/(G-1) * (N-1)/(N-K)``.
+def _design(frame: pd.DataFrame, fitted: list[str]) -> pd.DataFrame:
+    """Model columns ``probe[p]``, ``cue[p]`` (per fitted probe) and ``target_first`` of rows with
+    ``probe, cued, target_first``."""
+    x = pd.DataFrame({f"probe[{p}]": (frame["probe"] == p).to_numpy(float) for p in fitted})
+    for p in fitted:
+        x[f"cue[{p}]"] = x[f"probe[{p}]"] * frame["cued"].to_numpy(float)
+    x["target_first"] = frame["target_first"].to_numpy(float)
+    return x
 
-    The fit runs on per-item aggregated rows; statsmodels' own correction would use their count
-    as N, so it is switched off there and applied here with N = the arm rows (as a row-level fit)."""
+
+def _fit(long: pd.DataFrame, fitted: list[str]) -> tuple[tuple[pd.Series, np.ndarray] | None, str]:
+    """((params, cluster-robust covariance without small-sample factor), "") or (None, why it failed).
+
+    The covariates take one value per (probe, arm, target slot), so the likelihood depends only on
+    the successes and trials of those few patterns: the GLM is fitted on them (the same estimates
+    as the row-level fit). The sandwich ``H^-1 (sum_g s_g s_g') H^-1`` is then computed over items:
+    ``H`` the Fisher information of the fit, ``s_g`` the sum over item ``g``'s rows of the score
+    ``x (y - p)`` (accumulated per (item, pattern) from successes and trials), which is what
+    statsmodels' ``cov_type="cluster"`` computes on the row-level data."""
+    keys = ["probe", "cued", "target_first"]
+    per_item = long.groupby(["item_id", *keys], sort=False, observed=True)["y"].agg(["sum", "count"]).reset_index()
+    pat = per_item.groupby(keys, sort=True, observed=True)[["sum", "count"]].sum().reset_index()
+    x_pat = _design(pat, fitted)
+    k, m = pat["sum"].to_numpy(float), pat["count"].to_numpy(float)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = sm.GLM(np.column_stack([k, m - k]), x_pat, family=sm.families.Binomial()).fit()
+        bad = any(issubclass(w.category, (PerfectSeparationWarning, ConvergenceWarning)) for w in caught)
+        params = pd.Series(np.asarray(res.params, float), index=x_pat.columns)
+        if bad or not res.converged or not np.all(np.isfinite(params)) or np.max(np.abs(params)) > MAX_ABS_COEF:
+            return None, "model did not converge or the data are (quasi-)separated"
+        x_pat_arr = x_pat.to_numpy(float)
+        p_pat = 1.0 / (1.0 + np.exp(-(x_pat_arr @ params.to_numpy())))
+        hessian = x_pat_arr.T @ (x_pat_arr * (m * p_pat * (1.0 - p_pat))[:, None])
+        x = _design(per_item, fitted).to_numpy(float)
+        p = 1.0 / (1.0 + np.exp(-(x @ params.to_numpy())))
+        resid = per_item["sum"].to_numpy(float) - per_item["count"].to_numpy(float) * p
+        groups = pd.factorize(per_item["item_id"])[0]
+        scores = np.column_stack([np.bincount(groups, weights=x[:, j] * resid) for j in range(x.shape[1])])
+        bread = np.linalg.inv(hessian)
+        cov = bread @ (scores.T @ scores) @ bread
+    except Exception as exc:  # singular designs and similar
+        return None, f"model failed: {type(exc).__name__}: {exc}"
+    if not np.all(np.isfinite(np.diag(cov))):
+        return None, "model did not converge or the data are (quasi-)separated"
+    return (params, cov), ""
+
+
+def _wald(params: pd.Series, cov: np.ndarray, n_groups: int, n_rows: int,
+          alpha: float) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
+    """(params, Wald interval, p) with the row-level small-sample factor ``G/(G-1) * (N-1)/(N-K)``
+    (statsmodels' ``use_correction=True`` of a row-level fit, N = the arm rows)."""
     from scipy import stats
 
-    params = pd.Series(np.asarray(res.params), index=res.model.exog_names)
     k = params.size
     factor = (n_groups / (n_groups - 1.0)) * ((n_rows - 1.0) / (n_rows - k)) if n_rows > k else NAN
-    bse = pd.Series(np.sqrt(np.diag(np.asarray(res.cov_params())) * factor), index=params.index)
+    bse = pd.Series(np.sqrt(np.diag(cov) * factor), index=params.index)
     z = stats.norm.ppf(1 - alpha / 2)
     ci = pd.DataFrame({0: params - z * bse, 1: params + z * bse})
     pvalues = pd.Series(2 * stats.norm.sf(np.abs(params / bse)), index=params.index)

@@ -89,9 +89,9 @@ def arms(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
     r0 = r0.assign(placement=r0["placement"].astype(object).fillna(""))
     cond = r0["condition"].astype(object)
     control = r0.loc[(cond == CONTROL).to_numpy(bool), keep]
-    cued = (_starts(cond, CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))).to_numpy(bool)
+    cued = (starts_with(cond, CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))).to_numpy(bool)
     cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"].astype(object))
-    neutral_rows = r0[_starts(cond, NEUTRAL_PREFIXES).to_numpy(bool)]
+    neutral_rows = r0[starts_with(cond, NEUTRAL_PREFIXES).to_numpy(bool)]
     pairs = pd.MultiIndex.from_arrays([neutral_rows["condition"].astype(object), neutral_rows["label"].astype(object)])
     codes, uniq = pd.factorize(pairs)
     sides = np.array([neutral_side(c, lab) for c, lab in uniq], dtype=object)  # one call per (condition, label)
@@ -100,7 +100,7 @@ def arms(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"control": control, "cue": cue, "neutral": neutral[neutral["side"].isin(list(TARGETS)).to_numpy(bool)]}
 
 
-def _starts(values: pd.Series, prefix: str | tuple[str, ...]) -> pd.Series:
+def starts_with(values: pd.Series, prefix: str | tuple[str, ...]) -> pd.Series:
     """``values.str.startswith(prefix)`` evaluated once per distinct value (False for a missing one)."""
     codes, uniq = pd.factorize(values)
     hit = np.array([isinstance(u, str) and u.startswith(prefix) for u in uniq] + [False], dtype=bool)
@@ -116,10 +116,16 @@ def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
         on = list(PAIR) if ref == CONTROL else list(NET_KEY)
         reference = a[ref][[*on, "chosen"]] if ref == CONTROL else a[ref]
         p = a[arm].merge(reference.rename(columns={"chosen": "chosen_0"})[[*on, "chosen_0"]], on=on, how="inner")
-        out[metric] = pd.DataFrame({"item_id": p["item_id"].to_numpy(dtype=object),
+        out[metric] = pd.DataFrame({"item_id": as_given(p["item_id"]),
                                     "x1": (p["chosen"] == p["side"]).to_numpy(bool),
                                     "x0": (p["chosen_0"] == p["side"]).to_numpy(bool)})
     return out
+
+
+def as_given(s: pd.Series):
+    """``s``'s values for a new frame without re-inferring their type (a categorical stays one; text
+    stays Python strings)."""
+    return s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Series(s.to_numpy(object), dtype=object).array
 
 
 def item_sign_test(items, d) -> tuple[float, int, int]:
