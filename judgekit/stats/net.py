@@ -125,7 +125,9 @@ def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def as_given(s: pd.Series):
     """``s``'s values for a new frame without re-inferring their type (a categorical stays one; text
     stays Python strings)."""
-    return s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Series(s.to_numpy(object), dtype=object).array
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.array
+    return pd.Series(s.to_numpy(object), dtype=object)  # positional (0..n-1), as the arrays beside it
 
 
 def item_sign_test(items, d) -> tuple[float, int, int]:
