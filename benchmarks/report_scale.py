@@ -1,6 +1,7 @@
 """Scale benchmark: build the report of a run with 1,000,000 verdicts and measure time and peak memory.
 
     python benchmarks/report_scale.py [--verdicts 1000000] [--db /tmp/judgekit-scale.duckdb] [--keep]
+    python benchmarks/report_scale.py --verdicts 10000000           # the 10,000,000-verdict target (60 s)
 
 The store is filled with DuckDB ``INSERT ... SELECT`` over ``range()`` (no Python loops):
 items with realistic text lengths, 50 trials per item over the six probes of the bias
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,13 +33,18 @@ _CUE = {"bandwagon": ("user", 1), "authority": ("response_end", 1), "verbosity":
         "distraction": ("response_end", 1), "reflection": ("start", 3)}
 
 
+_METRIC_COLS = ("(run_id, suite, probe, metric, subset, estimate, ci_low, ci_high, p_value, p_adjusted, n, note, "
+                "computed_at)")
+
+
 def design() -> list[tuple[str, str, str, int, str | None, str | None]]:
     rows = [("position", "control", o, 0, None, None) for o in ("AB", "BA")]
     rows += [("position", "control", o, r, None, None) for o in ("AB", "BA") for r in (1, 2)]
     for probe, (placement, n_place) in _CUE.items():
         rows += [(probe, "control", o, 0, None, None) for o in ("AB", "BA")]
         places = [placement] if n_place == 1 else ["start", "middle", "end"]
-        conds = ["cue_gold", "cue_other"] + (["irrelevant_gold", "irrelevant_other"] if probe == "verbosity" else [])
+        neutral = "irrelevant" if probe == "verbosity" else "neutral"  # verbosity's irrelevant text is its neutral
+        conds = ["cue_gold", "cue_other", f"{neutral}_gold", f"{neutral}_other"]
         rows += [(probe, c, o, 0, p, f"t{k}") for c in conds for o in ("AB", "BA") for k, p in enumerate(places)]
         if probe == "reflection":
             rows += [(probe, "between", o, 0, "between", "t0") for o in ("AB", "BA")]
@@ -74,7 +82,8 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
           CASE d.ord WHEN 'AB' THEN i.response_b ELSE i.response_a END,
           CASE WHEN (i.label = 'A') = (d.ord = 'AB') THEN 'A' ELSE 'B' END,
           CASE WHEN d.placement IS NULL THEN NULL ELSE json_object('target',
-            CASE WHEN d.condition = 'between' THEN NULL WHEN d.condition LIKE '%gold' THEN i.label
+            CASE WHEN d.condition = 'between' OR d.condition LIKE 'neutral%' THEN NULL
+                 WHEN d.condition LIKE '%gold' THEN i.label
                  WHEN i.label = 'A' THEN 'B' ELSE 'A' END,
             'template', d.template, 'placement', d.placement, 'text', 'Cue text for ' || d.probe)::VARCHAR END,
           md5(i.item_id || d.k), 'none'
@@ -85,7 +94,7 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
           CASE WHEN choice IN ('A', 'B') THEN CASE WHEN (choice = 'A') = ("order" = 'AB') THEN 'A' ELSE 'B' END END,
           CASE WHEN choice IN ('A', 'B') THEN (CASE WHEN (choice = 'A') = ("order" = 'AB') THEN 'A' ELSE 'B' END)
                = gold_letter END,
-          pa, 1 - pa, 'Verdict: ' || choice, NULL, 180, 3, 0.05, 0.0001, false, now()
+          pa, 1 - pa, 'Verdict: ' || choice, NULL, 180, 3, 0.05, 0.0001, false, now(), 'text:label', NULL
         FROM (SELECT t.*, (hash(t.trial_id) % 1000) / 1000.0 AS pa,
                      CASE WHEN hash(t.trial_id || 'x') % 100 < 2 THEN 'invalid'
                           WHEN hash(t.trial_id || 'y') % 100 < 60 THEN t.gold_position
@@ -93,16 +102,16 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
                      i.label AS gold_letter
               FROM trials t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE t.run_id = ?)""",
                 [run_id])
-    con.execute("""
-        INSERT INTO metrics SELECT ?, 'bias', probe, metric, subset, 0.1, 0.05, 0.15, 0.01, 0.02, 1000, 'synthetic',
-          now()
+    con.execute(f"""
+        INSERT INTO metrics {_METRIC_COLS}
+        SELECT ?, 'bias', probe, metric, subset, 0.1, 0.05, 0.15, 0.01, 0.02, 1000, 'synthetic', now()
         FROM (SELECT DISTINCT probe FROM d WHERE probe <> 'position') p,
              (VALUES ('bias_effect', 'all'), ('bias_effect', 'fact'), ('bias_effect', 'cue_gold'),
                      ('flip_rate', 'all'), ('flip_rate_net', 'all'), ('noise_floor', 'all'),
                      ('robustness_rate', 'all'), ('accuracy', 'control'), ('accuracy', 'cue_gold'),
                      ('accuracy', 'cue_other'), ('bias_effect', 'template:t0')) m(metric, subset)""", [run_id])
-    con.execute("INSERT INTO metrics SELECT ?, 'bias', 'position', m, 'all', 0.55, 0.5, 0.6, 0.04, NULL, 20000, "
-                "'synthetic', now() FROM (VALUES ('first_position_rate'), ('position_consistency'), "
+    con.execute(f"INSERT INTO metrics {_METRIC_COLS} SELECT ?, 'bias', 'position', m, 'all', 0.55, 0.5, 0.6, 0.04, "
+                "NULL, 20000, 'synthetic', now() FROM (VALUES ('first_position_rate'), ('position_consistency'), "
                 "('accuracy')) v(m)", [run_id])
     n = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
     con.close()
@@ -126,6 +135,7 @@ def main() -> int:
     ap.add_argument("--db", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--keep", action="store_true", help="keep an existing --db instead of refilling it")
+    ap.add_argument("--keep-files", action="store_true", help="keep the temporary store and report")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="judgekit-scale-"))
     db = Path(a.db) if a.db else tmp / "scale.duckdb"
@@ -135,11 +145,17 @@ def main() -> int:
     else:
         run_id = "scale-run"
     out = Path(a.out) if a.out else tmp / "reports"
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", CHILD, str(db), run_id, str(out)], check=True)
     wall = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"report wall time (subprocess, including imports): {wall:.1f} s; peak RSS {peak_mb:.0f} MB")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    print(f"report wall time (subprocess, including imports): {wall:.1f} s; CPU {cpu:.1f} s; "
+          f"peak RSS {peak_mb:.0f} MB; load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
+    if not a.keep_files:
+        shutil.rmtree(tmp, ignore_errors=True)
     ok = wall < 60 and peak_mb < 2048
     print("PASS" if ok else "FAIL", "(limits: 60 s, 2048 MB)")
     return 0 if ok else 1

@@ -232,6 +232,7 @@ def original_p_a(p_first: float, order: str) -> float:
 
 def presented_to_original_col(letters: pd.Series, orders: pd.Series) -> pd.Series:
     """:func:`presented_to_original` of every row; NaN where the row holds no verdict."""
+    letters = letters.astype(object)  # a categorical's mapped values need not share its categories
     valid = letters.where(letters.isin(list(_TRADE)))
     return valid.where(orders == "AB", valid.map(_TRADE))
 

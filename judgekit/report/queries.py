@@ -10,6 +10,7 @@ read model (:mod:`judgekit.store.queries`), so every count here matches the stor
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,29 @@ def _pairs_cte() -> str:
     WITH pairs AS ({sq.scoped("cue_pairs")})"""
 
 
+#: The temporary table of one run's cued pairs in the analysis scope, and the statement that builds it.
+CUED_PAIRS = "_jk_cued_pairs"
+_BUILD_CUED_PAIRS = (f"CREATE OR REPLACE TEMP TABLE {CUED_PAIRS} AS SELECT ? AS jk_key, * "
+                     f"FROM ({sq.scoped('cue_pairs')}) WHERE cued")
+
+
+def _cued_pairs(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Fill the temporary table :data:`CUED_PAIRS` with the run's cued pairs, unless it holds them already.
+
+    The flip counts and the flip examples both read it, so the pairing (a window over every
+    verdict of the run and a self-join) runs once per report. Its key is the run id with the
+    run's verdict count and newest verdict time, so verdicts written later on a long-lived
+    connection rebuild it, never giving stale counts.
+    """
+    n, newest = con.execute("SELECT count(*), max(created_at) FROM verdicts WHERE run_id = ?", [run_id]).fetchone()
+    key = hashlib.md5(f"{run_id}\0{n}\0{newest}".encode()).hexdigest()
+    known = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                        [CUED_PAIRS]).fetchone()[0]
+    if known and con.execute("SELECT any_value(jk_key) FROM " + CUED_PAIRS).fetchone()[0] == key:
+        return
+    con.execute(_BUILD_CUED_PAIRS, [key, run_id])
+
+
 def item_bias(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Per (probe, item): summed paired shift toward the cued response over the cued set, and pair count.
 
@@ -149,11 +173,12 @@ def item_hashes(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
 
 def flip_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """Cued pairs per probe, and how many changed the chosen response (harmful/helpful on labelled items)."""
-    return df(con, _pairs_cte() + """
+    _cued_pairs(con, run_id)
+    return df(con, f"""
         SELECT probe, count(*) AS n_pairs, count(*) FILTER (WHERE chosen <> control_chosen) AS n_flipped,
                count(*) FILTER (WHERE control_correct AND NOT correct) AS n_harmful,
                count(*) FILTER (WHERE NOT control_correct AND correct) AS n_helpful
-        FROM pairs WHERE cued GROUP BY probe ORDER BY probe""", [run_id])
+        FROM {CUED_PAIRS} GROUP BY probe ORDER BY probe""", [])
 
 
 def flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, per_probe: int = 6, seed: int = 0) -> pd.DataFrame:
@@ -163,9 +188,10 @@ def flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, per_probe: int = 
 
     The sample is drawn on slim columns; texts are joined for the chosen rows only.
     """
-    return df(con, _pairs_cte() + """,
-    picked AS (
-      SELECT * FROM pairs WHERE cued AND chosen <> control_chosen
+    _cued_pairs(con, run_id)
+    return df(con, f"""
+    WITH picked AS (
+      SELECT * FROM {CUED_PAIRS} WHERE chosen <> control_chosen
       QUALIFY row_number() OVER (PARTITION BY probe ORDER BY (chosen = cue_target) DESC, (kind = 'fact') DESC,
                                 hash(trial_id || ?)) <= ?)
     SELECT p.probe, p.item_id, p.condition, p."order", p.cue_target, p.template, p.placement, p.kind,
@@ -178,7 +204,7 @@ def flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, per_probe: int = 
     JOIN verdicts v0 ON v0.run_id = ? AND v0.trial_id = p.control_trial_id
     JOIN items i ON i.run_id = ? AND i.item_id = p.item_id
     ORDER BY p.probe, (p.chosen = p.cue_target) DESC, (p.kind = 'fact') DESC, p.item_id""",
-              [run_id, str(seed), per_probe, run_id, run_id, run_id, run_id])
+              [str(seed), per_probe, run_id, run_id, run_id, run_id])
 
 
 def order_flip_examples(con: duckdb.DuckDBPyConnection, run_id: str, limit: int = 8,

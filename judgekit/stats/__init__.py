@@ -11,7 +11,7 @@ from typing import Any
 
 #: Version of the statistics: bump it whenever a stored estimate, interval or p-value can change.
 #: Stored metrics are reused for a cached rerun only when it and the judgekit version match.
-STATS_VERSION = "3"
+STATS_VERSION = "4"
 
 _EXPORTS = {
     "add_adjusted_p": "judgekit.stats.model",

@@ -63,8 +63,8 @@ from judgekit.stats.intervals import (
     ratio_bootstrap_reps,
     wilson,
 )
-from judgekit.stats.net import net_rows
-from judgekit.stats.position import COLUMNS, _boot_share, _per_item
+from judgekit.stats.net import net_rows, starts_with
+from judgekit.stats.position import COLUMNS, _boot_share, _per_item, _per_item_ids
 
 _VALID = VALID
 _INPUT = ("item_id", "probe", "condition", "order", "repeat", "label", "kind", "choice", "chosen",
@@ -86,6 +86,32 @@ class Rows:
         return pd.DataFrame(self.rows, columns=COLUMNS)
 
 
+def _fill(s: pd.Series, value: str) -> pd.Series:
+    """``s.fillna(value)``, also for a categorical that lacks ``value`` as a category."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        if not s.hasnans:
+            return s
+        if value not in s.cat.categories:
+            s = s.cat.add_categories([value])
+    return s.fillna(value)
+
+
+_STATUS = pd.CategoricalDtype(pd.Index(["error", "invalid", "valid"], dtype=object))
+
+
+def status_of(choice: pd.Series) -> pd.Categorical:
+    """Per row: "error" (a failed call), "valid" (A, B or tie) or "invalid" (a parse failure)."""
+    codes = np.where(choice == "error", 0, np.where(choice.isin(_VALID), 2, 1))
+    return pd.Categorical.from_codes(codes, dtype=_STATUS)
+
+
+def used_columns(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The columns of ``df`` that the cue statistics read (a view for :func:`prepare` to copy)."""
+    if df is None:
+        return None
+    return df[[c for c in (*_INPUT, "run_id", "mitigation", "trial_id") if c in df]]
+
+
 def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     """Copy with every input column present, ``repeat`` as int and a ``status`` column."""
     d = pd.DataFrame() if df is None else df.copy()
@@ -95,20 +121,26 @@ def prepare(df: pd.DataFrame | None, *, one_probe: bool = True) -> pd.DataFrame:
     if one_probe and d["probe"].dropna().nunique() > 1:
         raise ValueError("cue_metrics expects one probe; filter the verdicts first")
     d["repeat"] = pd.to_numeric(d["repeat"], errors="coerce").fillna(0).astype(int)
-    d["run_id"] = d["run_id"].fillna("") if "run_id" in d else ""
-    d["mitigation"] = d["mitigation"].fillna(BASELINE) if "mitigation" in d else BASELINE
-    d["probe"] = d["probe"].fillna("")
+    d["run_id"] = _fill(d["run_id"], "") if "run_id" in d else ""
+    d["mitigation"] = _fill(d["mitigation"], BASELINE) if "mitigation" in d else BASELINE
+    d["probe"] = _fill(d["probe"], "")
     for col in ("template", "placement"):
-        d[col] = pd.Series([None if pd.isna(v) else str(v) for v in d[col]], index=d.index, dtype=object)
+        if isinstance(d[col].dtype, pd.CategoricalDtype):
+            continue
+        if d[col].dtype != object or pd.api.types.infer_dtype(d[col], skipna=True) not in ("string", "empty"):
+            text = d[col].astype("string")
+            d[col] = text.astype(object).where(text.notna(), None)
+        elif d[col].hasnans:
+            d[col] = d[col].where(d[col].notna(), None)
     choice = d["choice"].astype(object)
-    d["status"] = np.where(choice == "error", "error", np.where(choice.isin(_VALID), "valid", "invalid"))
+    d["status"] = status_of(choice)
     return d
 
 
 def dedupe(d: pd.DataFrame) -> pd.DataFrame:
     """The design cells (:mod:`judgekit.stats.design`): non-error rows, the first trial of each cell."""
     d = d[d["status"] != "error"]
-    if "trial_id" in d:
+    if "trial_id" in d and not d["trial_id"].is_monotonic_increasing:
         d = d.sort_values("trial_id", kind="stable")
     return d.drop_duplicates(_KEY, keep="first")
 
@@ -123,7 +155,7 @@ def cue_pairs(d: pd.DataFrame) -> pd.DataFrame:
     ctrl = r0.loc[r0["condition"] == CONTROL, [*PAIR, "choice", "chosen"]]
     ctrl = ctrl.rename(columns={"choice": "choice_0", "chosen": "chosen_0"})
     p = r0[r0["condition"] != CONTROL].merge(ctrl, on=list(PAIR), how="inner")
-    p["irrelevant"] = p["condition"].astype(str).str.startswith(IRRELEVANT)
+    p["irrelevant"] = starts_with(p["condition"], IRRELEVANT).to_numpy(bool)
     p["cued"] = p["cue_target"].isin(list(TARGETS)) & ~p["irrelevant"]
     return p.reset_index(drop=True)
 
@@ -143,7 +175,7 @@ def item_sign_test(items, shift) -> tuple[float, int, int]:
     shift = np.asarray(shift, float)
     if shift.size == 0:
         return NAN, 0, 0
-    net, _ = _per_item(pd.Series(np.asarray(items, dtype=object)), shift)
+    net, _ = _per_item(items, shift)
     up, down = int(np.sum(net > 0)), int(np.sum(net < 0))
     return exact_mcnemar(up, down), up, down
 
@@ -160,8 +192,8 @@ def paired_shift(items, x1, x0, n_boot: int, seed: int, alpha: float):
         return NAN, (NAN, NAN), 0, NAN, "no valid pairs", NAN
     both, b, c = int(np.sum(x1 & x0)), int(np.sum(x0 & ~x1)), int(np.sum(x1 & ~x0))
     diff = x1.astype(float) - x0
-    num, den = _per_item(pd.Series(np.asarray(items, dtype=object)), diff)
-    ci = ratio_bootstrap(num, den, n_boot, seed, alpha)
+    num, den, ids = _per_item_ids(items, diff)
+    ci = ratio_bootstrap(num, den, n_boot, seed, alpha, clusters=ids)
     p, up, down = item_sign_test(items, diff)
     note = (f"b={b}, c={c}; p: exact sign test over items ({up} shift toward, {down} away); "
             f"cluster bootstrap over {num.size} items")
@@ -182,8 +214,9 @@ def joint_reps(items1, v1, items2, v2, n_boot: int, seed: int) -> tuple[np.ndarr
         return (np.bincount(codes, weights=v, minlength=len(index)),
                 np.bincount(codes, minlength=len(index)).astype(float))
 
-    # Equal seed and equal cluster count: ratio_bootstrap_reps draws the same items in both calls.
-    return ratio_bootstrap_reps(*sums(i1, v1), n_boot, seed), ratio_bootstrap_reps(*sums(i2, v2), n_boot, seed)
+    # Item weights are a function of the item id and the seed: both arms see the same draws.
+    return (ratio_bootstrap_reps(*sums(i1, v1), n_boot, seed, clusters=index),
+            ratio_bootstrap_reps(*sums(i2, v2), n_boot, seed, clusters=index))
 
 
 def boot_p(reps: np.ndarray) -> float:
@@ -214,7 +247,7 @@ def cue_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, alpha: f
     all-invalid or control-less input gives nan estimates with a note, never an exception.
     """
     out = Rows()
-    d = prepare(df)
+    d = prepare(used_columns(df))  # row selections copy less
     out.add("error_count", "all", int((d["status"] == "error").sum()), n=len(d),
             note="failed calls; excluded from every metric")
     d = dedupe(d)

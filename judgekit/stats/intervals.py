@@ -7,10 +7,12 @@ so any suite can reuse it. Conventions:
   level ``1 - alpha`` (two-sided).
 * An empty sample (``n == 0``, no clusters, a zero denominator) gives
   ``(nan, nan)``; nothing here raises or emits a numpy warning for it.
-* Bootstrap intervals are *percentile* intervals over cluster resamples (clusters
-  drawn with replacement, as many as observed). Replicates whose statistic is
-  undefined (e.g. a zero denominator) are dropped. The seed makes them
-  reproducible.
+* Bootstrap intervals are *percentile* intervals over cluster resamples. Given
+  cluster ids (as the bias suites do, with item ids), the resample is a Poisson
+  bootstrap whose weights are a function of the id and the seed
+  (:mod:`judgekit.stats.weights`); without ids, clusters are drawn with
+  replacement, as many as observed. Replicates whose statistic is undefined
+  (e.g. a zero denominator) are dropped. The seed makes them reproducible.
 
 Which interval to use:
 
@@ -32,6 +34,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import special
+
+from judgekit.stats.weights import weighted_sums
 
 NAN = float("nan")
 Interval = tuple[float, float]
@@ -85,14 +89,23 @@ def ratio_bootstrap_reps(
     den_per_cluster: Sequence[float] | np.ndarray,
     n_boot: int = 2000,
     seed: int = 0,
+    clusters: Sequence[object] | np.ndarray | None = None,
 ) -> np.ndarray:
     """Bootstrap replicates of ``sum(num) / sum(den)`` with clusters resampled.
 
     ``num_per_cluster[i]`` and ``den_per_cluster[i]`` are cluster ``i``'s
     numerator and denominator (e.g. correct verdicts and scored verdicts of one
-    item). Each replicate draws as many clusters as observed, with replacement.
-    For a plain mean over clusters pass ``den_per_cluster = ones``. Returns an
-    array of ``n_boot`` replicates (nan where a replicate's denominator is 0).
+    item). For a plain mean over clusters pass ``den_per_cluster = ones``.
+    Returns an array of ``n_boot`` replicates (nan where a replicate's
+    denominator is 0).
+
+    With ``clusters`` (the id of each cluster, e.g. item ids) each replicate
+    weights cluster ``i`` by its Poisson(1) weight (:func:`item_weights`), which
+    depends only on the id and the seed: every statistic over the same items
+    sees the same draws, two arms on overlapping items are resampled jointly,
+    and the replicates are matrix products (:func:`weighted_sums`). Without
+    ``clusters`` each replicate draws as many clusters as observed, with
+    replacement (multinomial weights).
     """
     num = np.asarray(num_per_cluster, dtype=float)
     den = np.asarray(den_per_cluster, dtype=float)
@@ -101,6 +114,10 @@ def ratio_bootstrap_reps(
     n = num.size
     if n == 0 or n_boot <= 0:
         return np.full(max(n_boot, 0), np.nan)
+    if clusters is not None:
+        s_num, s_den = weighted_sums(clusters, np.column_stack([num, den]), n_boot, seed).T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s_den != 0, s_num / np.where(s_den != 0, s_den, 1.0), np.nan)
     rng = np.random.default_rng(seed)
     out = np.empty(n_boot)
     chunk = max(1, _CHUNK_CELLS // n)
@@ -120,14 +137,16 @@ def ratio_bootstrap(
     n_boot: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
+    clusters: Sequence[object] | np.ndarray | None = None,
 ) -> Interval:
     """Percentile cluster-bootstrap interval for ``sum(num) / sum(den)``.
 
     The fast path for any statistic that is a ratio of per-cluster sums
     (accuracy, rates, means over rows, a mean of per-item scores). 2,000
-    replicates over 10,000 clusters take a fraction of a second.
+    replicates over 10,000 clusters take a fraction of a second. ``clusters``
+    as in :func:`ratio_bootstrap_reps` (the bias suites pass item ids).
     """
-    return percentile_interval(ratio_bootstrap_reps(num_per_cluster, den_per_cluster, n_boot, seed), alpha)
+    return percentile_interval(ratio_bootstrap_reps(num_per_cluster, den_per_cluster, n_boot, seed, clusters), alpha)
 
 
 def cluster_bootstrap(

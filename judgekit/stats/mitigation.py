@@ -69,7 +69,7 @@ def swap_aggregate(df: pd.DataFrame) -> pd.DataFrame:
     pf = _p_first(d).where(d["status"] == "valid")
     d["_p"] = original_p_a_col(pf, d["order"])  # probability of ORIGINAL response A
     d["_c"] = d["chosen"].where(d["status"] == "valid")
-    d["_pk"] = d["placement"].fillna("")
+    d["_pk"] = d["placement"].astype(object).fillna("")
     keys = ["item_id", "probe", "condition", "_pk"]
     cost_cols = [c for c in ("input_tokens", "output_tokens", "cost_usd", "latency_s") if c in d]
     g = d.groupby(keys, dropna=False)
@@ -147,7 +147,7 @@ def mitigation_metrics(df: pd.DataFrame, mitigations: list[str], probes: list[st
     d = prepare(df, one_probe=False)
     if "mitigation" not in d:
         d["mitigation"] = "none"
-    base = d[d["mitigation"].fillna("none") == "none"]
+    base = d[d["mitigation"].astype(object).fillna("none") == "none"]
     frames: dict[str, pd.DataFrame | None] = {}
     for m in mitigations:
         if m == "none":

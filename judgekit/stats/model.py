@@ -36,9 +36,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from judgekit.stats.cues import Rows, cue_pairs, dedupe, prepare
+from judgekit.stats.cues import Rows, cue_pairs, dedupe, prepare, used_columns
 from judgekit.stats.intervals import NAN
-from judgekit.stats.net import NET_METRICS, headline_metric
+from judgekit.stats.net import NET_METRICS, as_given, headline_metric
 from judgekit.types import shown_first_col
 
 MAX_ABS_COEF = 20.0
@@ -46,20 +46,26 @@ MAX_ABS_COEF = 20.0
 
 def model_frame(df_all: pd.DataFrame) -> pd.DataFrame:
     """Long format: one row per (pair, arm) with ``item_id, probe, cued, target_first, y``."""
-    d = prepare(df_all, one_probe=False)
+    d = prepare(used_columns(df_all), one_probe=False)
     frames = []
-    for probe, group in d.groupby(d["probe"].fillna(""), sort=True):
+    for probe, group in d.groupby("probe", sort=True, observed=True):  # prepare filled missing probes
         p = cue_pairs(dedupe(group))
         p = p[p["cued"]]
         if p.empty:
             continue
         first = shown_first_col(p["cue_target"], p["order"]).to_numpy(float)
         for cued, col in ((1.0, "chosen"), (0.0, "chosen_0")):
-            frames.append(pd.DataFrame({"item_id": p["item_id"].to_numpy(), "probe": probe, "cued": cued,
-                                        "target_first": first,
+            frames.append(pd.DataFrame({"item_id": as_given(p["item_id"]), "probe": _constant(probe, len(p)),
+                                        "cued": cued, "target_first": first,
                                         "y": (p[col] == p["cue_target"]).to_numpy(float)}))
     cols = ["item_id", "probe", "cued", "target_first", "y"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    """``n`` copies of ``value`` as a categorical (no string column built per row)."""
+    dtype = pd.CategoricalDtype(pd.Index([value], dtype=object))
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=dtype)
 
 
 def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -68,8 +74,10 @@ def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     out = Rows()
-    d = prepare(df_all, one_probe=False)
-    probes = sorted(str(p) for p in d["probe"].fillna("").unique())
+    if df_all is None or len(df_all) == 0:
+        probes: list[str] = []
+    else:
+        probes = sorted(str(p) for p in df_all["probe"].fillna("").unique()) if "probe" in df_all else [""]
     long = model_frame(df_all)
     fitted: list[str] = []
     notes: dict[str, str] = {}
@@ -83,45 +91,96 @@ def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
         else:
             fitted.append(probe)
     long = long[long["probe"].isin(fitted)]
-    res, fail = None, ""
+    fit, fail = None, ""
     n_items = long["item_id"].nunique()
     if not fitted:
         fail = "no probe with usable pairs"
     elif n_items < 2:
         fail = "fewer than 2 items"
     else:
-        x = pd.DataFrame({f"probe[{p}]": (long["probe"] == p).to_numpy(float) for p in fitted})
-        for p in fitted:
-            x[f"cue[{p}]"] = x[f"probe[{p}]"] * long["cued"].to_numpy()
-        x["target_first"] = long["target_first"].to_numpy()
-        groups = pd.factorize(long["item_id"])[0]
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                res = sm.GLM(long["y"].to_numpy(), x, family=sm.families.Binomial()).fit(
-                    cov_type="cluster", cov_kwds={"groups": groups})
-            bad = any(issubclass(w.category, (PerfectSeparationWarning, ConvergenceWarning)) for w in caught)
-            if bad or not res.converged or not np.all(np.isfinite(res.bse)) \
-                    or np.max(np.abs(res.params)) > MAX_ABS_COEF:
-                res, fail = None, "model did not converge or the data are (quasi-)separated"
-        except Exception as exc:  # singular designs and similar
-            res, fail = None, f"model failed: {type(exc).__name__}: {exc}"
+        fit, fail = _fit(long, fitted)
     base = f"GLM Binomial (logit), cluster-robust SE by item over {n_items} items; {len(long)} arm rows"
-    ci = res.conf_int(alpha) if res is not None else None
+    fit = _wald(*fit, n_items, len(long), alpha) if fit is not None else None
     for probe in probes:
         name = f"cue[{probe}]"
         n = int((long["probe"] == probe).sum())
-        if res is not None and probe in fitted:
-            out.add("model_cue_log_odds", probe, res.params[name], tuple(ci.loc[name]), n, res.pvalues[name],
-                    f"{base}; probe main effect {res.params[f'probe[{probe}]']:.4f}")
+        if fit is not None and probe in fitted:
+            params, ci, pvalues = fit
+            out.add("model_cue_log_odds", probe, params[name], tuple(ci.loc[name]), n, pvalues[name],
+                    f"{base}; probe main effect {params[f'probe[{probe}]']:.4f}")
         else:
             out.add("model_cue_log_odds", probe, NAN, n=n, note=notes.get(probe) or fail)
-    if res is not None:
-        out.add("model_target_first_log_odds", "all", res.params["target_first"], tuple(ci.loc["target_first"]),
-                len(long), res.pvalues["target_first"], base)
+    if fit is not None:
+        params, ci, pvalues = fit
+        out.add("model_target_first_log_odds", "all", params["target_first"], tuple(ci.loc["target_first"]),
+                len(long), pvalues["target_first"], base)
     else:
         out.add("model_target_first_log_odds", "all", NAN, n=len(long), note=fail)
     return out.frame()
+
+
+def _design(frame: pd.DataFrame, fitted: list[str]) -> pd.DataFrame:
+    """Model columns ``probe[p]``, ``cue[p]`` (per fitted probe) and ``target_first`` of rows with
+    ``probe, cued, target_first``."""
+    x = pd.DataFrame({f"probe[{p}]": (frame["probe"] == p).to_numpy(float) for p in fitted})
+    for p in fitted:
+        x[f"cue[{p}]"] = x[f"probe[{p}]"] * frame["cued"].to_numpy(float)
+    x["target_first"] = frame["target_first"].to_numpy(float)
+    return x
+
+
+def _fit(long: pd.DataFrame, fitted: list[str]) -> tuple[tuple[pd.Series, np.ndarray] | None, str]:
+    """((params, cluster-robust covariance without small-sample factor), "") or (None, why it failed).
+
+    The covariates take one value per (probe, arm, target slot), so the likelihood depends only on
+    the successes and trials of those few patterns: the GLM is fitted on them (the same estimates
+    as the row-level fit). The sandwich ``H^-1 (sum_g s_g s_g') H^-1`` is then computed over items:
+    ``H`` the Fisher information of the fit, ``s_g`` the sum over item ``g``'s rows of the score
+    ``x (y - p)`` (accumulated per (item, pattern) from successes and trials), which is what
+    statsmodels' ``cov_type="cluster"`` computes on the row-level data."""
+    keys = ["probe", "cued", "target_first"]
+    per_item = long.groupby(["item_id", *keys], sort=False, observed=True)["y"].agg(["sum", "count"]).reset_index()
+    pat = per_item.groupby(keys, sort=True, observed=True)[["sum", "count"]].sum().reset_index()
+    x_pat = _design(pat, fitted)
+    k, m = pat["sum"].to_numpy(float), pat["count"].to_numpy(float)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = sm.GLM(np.column_stack([k, m - k]), x_pat, family=sm.families.Binomial()).fit()
+        bad = any(issubclass(w.category, (PerfectSeparationWarning, ConvergenceWarning)) for w in caught)
+        params = pd.Series(np.asarray(res.params, float), index=x_pat.columns)
+        if bad or not res.converged or not np.all(np.isfinite(params)) or np.max(np.abs(params)) > MAX_ABS_COEF:
+            return None, "model did not converge or the data are (quasi-)separated"
+        x_pat_arr = x_pat.to_numpy(float)
+        p_pat = 1.0 / (1.0 + np.exp(-(x_pat_arr @ params.to_numpy())))
+        hessian = x_pat_arr.T @ (x_pat_arr * (m * p_pat * (1.0 - p_pat))[:, None])
+        x = _design(per_item, fitted).to_numpy(float)
+        p = 1.0 / (1.0 + np.exp(-(x @ params.to_numpy())))
+        resid = per_item["sum"].to_numpy(float) - per_item["count"].to_numpy(float) * p
+        groups = pd.factorize(per_item["item_id"])[0]
+        scores = np.column_stack([np.bincount(groups, weights=x[:, j] * resid) for j in range(x.shape[1])])
+        bread = np.linalg.inv(hessian)
+        cov = bread @ (scores.T @ scores) @ bread
+    except Exception as exc:  # singular designs and similar
+        return None, f"model failed: {type(exc).__name__}: {exc}"
+    if not np.all(np.isfinite(np.diag(cov))):
+        return None, "model did not converge or the data are (quasi-)separated"
+    return (params, cov), ""
+
+
+def _wald(params: pd.Series, cov: np.ndarray, n_groups: int, n_rows: int,
+          alpha: float) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
+    """(params, Wald interval, p) with the row-level small-sample factor ``G/(G-1) * (N-1)/(N-K)``
+    (statsmodels' ``use_correction=True`` of a row-level fit, N = the arm rows)."""
+    from scipy import stats
+
+    k = params.size
+    factor = (n_groups / (n_groups - 1.0)) * ((n_rows - 1.0) / (n_rows - k)) if n_rows > k else NAN
+    bse = pd.Series(np.sqrt(np.diag(cov) * factor), index=params.index)
+    z = stats.norm.ppf(1 - alpha / 2)
+    ci = pd.DataFrame({0: params - z * bse, 1: params + z * bse})
+    pvalues = pd.Series(2 * stats.norm.sf(np.abs(params / bse)), index=params.index)
+    return params, ci, pvalues
 
 
 def benjamini_hochberg(pvalues) -> np.ndarray:

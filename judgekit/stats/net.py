@@ -58,7 +58,7 @@ from judgekit.stats.design import (  # noqa: F401  (headline_metric, NEUTRAL_PRO
     headline_metric,
 )
 from judgekit.stats.intervals import NAN, exact_mcnemar, paired_diff_ci, ratio_bootstrap
-from judgekit.stats.position import COLUMNS, _per_item
+from judgekit.stats.position import COLUMNS, _per_item, _per_item_ids
 
 #: the metrics of :data:`judgekit.stats.design.NET_PAIRS`
 NET_METRICS = tuple(name for name, _, _ in NET_PAIRS)
@@ -86,15 +86,25 @@ def arms(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
     neutral rows, ``side``."""
     keep = [*PAIR, "placement", "chosen"]
     r0 = d.loc[(d["repeat"] == 0) & (d["status"] == "valid"), [*keep, "condition", "label", "cue_target"]]
-    r0 = r0.assign(placement=r0["placement"].fillna(""))
-    cond = r0["condition"].astype(str)
-    control = r0.loc[cond == CONTROL, keep]
-    cued = cond.str.startswith(CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))
+    r0 = r0.assign(placement=r0["placement"].astype(object).fillna(""))
+    cond = r0["condition"].astype(object)
+    control = r0.loc[(cond == CONTROL).to_numpy(bool), keep]
+    cued = (starts_with(cond, CUE_PREFIX) & r0["cue_target"].isin(list(TARGETS))).to_numpy(bool)
     cue = r0.loc[cued, keep].assign(side=r0.loc[cued, "cue_target"].astype(object))
-    neutral_rows = r0[cond.str.startswith(NEUTRAL_PREFIXES)]
-    sides = [neutral_side(c, lab) for c, lab in zip(neutral_rows["condition"], neutral_rows["label"], strict=True)]
-    neutral = neutral_rows[keep].assign(side=pd.Series(sides, index=neutral_rows.index, dtype=object))
-    return {"control": control, "cue": cue, "neutral": neutral[neutral["side"].isin(list(TARGETS))]}
+    neutral_rows = r0[starts_with(cond, NEUTRAL_PREFIXES).to_numpy(bool)]
+    pairs = pd.MultiIndex.from_arrays([neutral_rows["condition"].astype(object), neutral_rows["label"].astype(object)])
+    codes, uniq = pd.factorize(pairs)
+    sides = np.array([neutral_side(c, lab) for c, lab in uniq], dtype=object)  # one call per (condition, label)
+    side = pd.Series(sides[codes] if codes.size else np.array([], dtype=object), index=neutral_rows.index, dtype=object)
+    neutral = neutral_rows[keep].assign(side=side)
+    return {"control": control, "cue": cue, "neutral": neutral[neutral["side"].isin(list(TARGETS)).to_numpy(bool)]}
+
+
+def starts_with(values: pd.Series, prefix: str | tuple[str, ...]) -> pd.Series:
+    """``values.str.startswith(prefix)`` evaluated once per distinct value (False for a missing one)."""
+    codes, uniq = pd.factorize(values)
+    hit = np.array([isinstance(u, str) and u.startswith(prefix) for u in uniq] + [False], dtype=bool)
+    return pd.Series(hit[codes], index=values.index)  # code -1 (missing) reads the trailing False
 
 
 def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -106,15 +116,23 @@ def net_pairs(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
         on = list(PAIR) if ref == CONTROL else list(NET_KEY)
         reference = a[ref][[*on, "chosen"]] if ref == CONTROL else a[ref]
         p = a[arm].merge(reference.rename(columns={"chosen": "chosen_0"})[[*on, "chosen_0"]], on=on, how="inner")
-        out[metric] = pd.DataFrame({"item_id": p["item_id"].to_numpy(dtype=object),
+        out[metric] = pd.DataFrame({"item_id": as_given(p["item_id"]),
                                     "x1": (p["chosen"] == p["side"]).to_numpy(bool),
                                     "x0": (p["chosen_0"] == p["side"]).to_numpy(bool)})
     return out
 
 
+def as_given(s: pd.Series):
+    """``s``'s values for a new frame without re-inferring their type (a categorical stays one; text
+    stays Python strings)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.array
+    return pd.Series(s.to_numpy(object), dtype=object)  # positional (0..n-1), as the arrays beside it
+
+
 def item_sign_test(items, d) -> tuple[float, int, int]:
     """Exact two-sided sign test over items of the per-item sum of ``d`` -> (p, n_up, n_down)."""
-    net, _ = _per_item(pd.Series(np.asarray(items, dtype=object)), np.asarray(d, dtype=float))
+    net, _ = _per_item(items, np.asarray(d, dtype=float))
     up, down = int(np.sum(net > 0)), int(np.sum(net < 0))
     return exact_mcnemar(down, up), up, down
 
@@ -126,8 +144,8 @@ def shift(items, x1, x0, *, n_boot: int = 2000, seed: int = 0, alpha: float = 0.
     if n == 0:
         return NAN, (NAN, NAN), 0, NAN, "no valid pairs"
     d = x1.astype(float) - x0
-    num, den = _per_item(pd.Series(np.asarray(items, dtype=object)), d)
-    ci = ratio_bootstrap(num, den, n_boot, seed, alpha)
+    num, den, ids = _per_item_ids(items, d)
+    ci = ratio_bootstrap(num, den, n_boot, seed, alpha, clusters=ids)
     p, up, down = item_sign_test(items, d)
     b, c = int(np.sum(x0 & ~x1)), int(np.sum(x1 & ~x0))
     note = (f"cluster bootstrap over {num.size} items; p: sign test over items ({up} toward, {down} away); "

@@ -89,12 +89,17 @@ def _prepare(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-def _per_item(items: pd.Series, num: np.ndarray, den: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    codes, uniq = pd.factorize(items)
+def _per_item_ids(items, num: np.ndarray, den: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """(numerator, denominator, item id) per item: sums of ``num`` and of ``den`` (default 1 per row)."""
+    codes, uniq = pd.factorize(items if isinstance(items, pd.Series) else np.asarray(items, dtype=object))
     weights = np.ones(len(codes)) if den is None else np.asarray(den, dtype=float)
     num_c = np.bincount(codes, weights=np.asarray(num, dtype=float), minlength=len(uniq))
     den_c = np.bincount(codes, weights=weights, minlength=len(uniq))
-    return num_c, den_c
+    return num_c, den_c, np.asarray(uniq, dtype=object)
+
+
+def _per_item(items, num: np.ndarray, den: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    return _per_item_ids(items, num, den)[:2]
 
 
 def _boot_share(items: pd.Series, hits: np.ndarray, n_boot: int, seed: int, alpha: float):
@@ -104,8 +109,8 @@ def _boot_share(items: pd.Series, hits: np.ndarray, n_boot: int, seed: int, alph
     if n == 0:
         return NAN, (NAN, NAN), 0, ""
     est = float(hits.mean())
-    num_c, den_c = _per_item(items, hits)
-    ci = ratio_bootstrap(num_c, den_c, n_boot=n_boot, seed=seed, alpha=alpha)
+    num_c, den_c, ids = _per_item_ids(items, hits)
+    ci = ratio_bootstrap(num_c, den_c, n_boot=n_boot, seed=seed, alpha=alpha, clusters=ids)
     note = f"cluster bootstrap over {num_c.size} items"
     if ci[0] == ci[1] and est in (0.0, 1.0):
         ci = wilson(est * num_c.size, num_c.size, alpha)
@@ -227,7 +232,8 @@ def position_metrics(
     n_other = n_pairs - k - n_pri - n_rec
     pf = ratio(n_rec - n_pri, n_pairs)
     ci = ratio_bootstrap(
-        recency.astype(float) - primacy, np.ones(n_pairs), n_boot=n_boot, seed=seed, alpha=alpha
+        recency.astype(float) - primacy, np.ones(n_pairs), n_boot=n_boot, seed=seed, alpha=alpha,
+        clusters=pairs["item_id"].to_numpy(object),
     )
     pf_note = (
         f"PF = (n_recency - n_primacy) / n_pairs; n_recency={n_rec}, n_primacy={n_pri}, "
@@ -267,12 +273,12 @@ def position_metrics(
         ok = np.isfinite(pa) & np.isfinite(pb) & (pa + pb > 0)
         if ok.any():
             share = pa[ok] / (pa[ok] + pb[ok])
-            num_c, den_c = _per_item(r0["item_id"][ok], share)
+            num_c, den_c, ids = _per_item_ids(r0["item_id"][ok], share)
             add(
                 "mean_p_first",
                 "all",
                 share.mean(),
-                ratio_bootstrap(num_c, den_c, n_boot, seed, alpha),
+                ratio_bootstrap(num_c, den_c, n_boot, seed, alpha, clusters=ids),
                 share.size,
                 note=f"p_a/(p_a+p_b); cluster bootstrap over {num_c.size} items",
             )
