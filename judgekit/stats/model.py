@@ -70,9 +70,6 @@ def _constant(value: str, n: int) -> pd.Categorical:
 
 def bias_model(df_all: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Cluster-robust logistic model of picking the cue target across probes; see the module docstring."""
-    import statsmodels.api as sm  # here, not at the top: a suite without two cue probes never needs it
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
     out = Rows()
     if df_all is None or len(df_all) == 0:
         probes: list[str] = []
@@ -138,6 +135,9 @@ def _fit(long: pd.DataFrame, fitted: list[str]) -> tuple[tuple[pd.Series, np.nda
     ``H`` the Fisher information of the fit, ``s_g`` the sum over item ``g``'s rows of the score
     ``x (y - p)`` (accumulated per (item, pattern) from successes and trials), which is what
     statsmodels' ``cov_type="cluster"`` computes on the row-level data."""
+    import statsmodels.api as sm  # here, not at the top: a suite without two cue probes never needs it
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
     keys = ["probe", "cued", "target_first"]
     per_item = long.groupby(["item_id", *keys], sort=False, observed=True)["y"].agg(["sum", "count"]).reset_index()
     pat = per_item.groupby(keys, sort=True, observed=True)[["sum", "count"]].sum().reset_index()
@@ -185,7 +185,7 @@ def _wald(params: pd.Series, cov: np.ndarray, n_groups: int, n_rows: int,
 
 def benjamini_hochberg(pvalues) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (equal to statsmodels' ``multipletests(method="fdr_bh")``, which
-    ``tests/test_stats_model.py`` checks); nan stays nan.
+    ``tests/test_stats_tests.py`` checks); nan stays nan.
 
     Sorted ascending, the i-th of m p-values (1-based) becomes min over j >= i of p_(j) * m / j, capped at 1."""
     p = np.asarray(pvalues, dtype=float).ravel()
