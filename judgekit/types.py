@@ -92,6 +92,8 @@ class Trial:
     preamble: str = ""
     #: a second user turn asking the judge to review its first verdict (self-reflection)
     followup: str = ""
+    #: replaces the template's closing request for a verdict (the ``cot`` judge mode: reasoning first)
+    instruction: str = ""
 
 
 @dataclass(frozen=True)

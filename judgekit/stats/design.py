@@ -54,15 +54,19 @@ SIDE_SUFFIXES = {"a": "A", "b": "B", "gold": "label", "other": "other"}
 #: the net-pair metrics: (name, compared arm, reference arm)
 NET_PAIRS = (("added_text_effect", "neutral", "control"), ("cue_net_effect", "cue", "neutral"))
 #: probes whose design has a neutral control: their headline is the net effect
-NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
+NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection", "sentiment")
+SELF_PREFERENCE = "self-preference"
 
 
 def headline_metric(probe: str) -> str:
     """The metric (subset "all") that is the headline number of ``probe`` in every view.
 
     ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
-    a cue probe without one, ``first_position_rate`` for the position probe.
+    a cue probe without one, ``first_position_rate`` for the position probe, ``self_preference_rate``
+    for the self-preference probe.
     """
     if probe == POSITION:
         return "first_position_rate"
+    if probe == SELF_PREFERENCE:
+        return "self_preference_rate"
     return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"
