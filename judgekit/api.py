@@ -13,8 +13,8 @@ from judgekit.atomic import artefact_missing, report_missing
 from judgekit.engine.runner import RunStats, execute, run_fingerprint
 from judgekit.judges.prompt import check_template, load_template
 from judgekit.judges.registry import make_judge
-from judgekit.notebook import agreement_matrix, bias_profile, cards, comparison
 from judgekit.mitigations import check_generates, parse_mitigations
+from judgekit.notebook import agreement_matrix, bias_profile, cards, comparison
 from judgekit.plan import load_suite, load_suite_items, make_plan
 from judgekit.plan.generate import prepare_run, with_rewriter
 from judgekit.store.db import Store

@@ -25,8 +25,10 @@ from judgekit.engine.completions import complete
 from judgekit.judges.base import Judge
 from judgekit.plan.spec import SuiteSpec
 from judgekit.probes.cues import load_cues
-from judgekit.probes.self_preference import PROBE as SELF, self_items
-from judgekit.probes.sentiment import PROBE as SENTIMENT, check_rewrite
+from judgekit.probes.self_preference import PROBE as SELF
+from judgekit.probes.self_preference import self_items
+from judgekit.probes.sentiment import PROBE as SENTIMENT
+from judgekit.probes.sentiment import check_rewrite
 from judgekit.store.db import Store
 from judgekit.types import Item
 
@@ -71,7 +73,9 @@ def sentiment_rewrites(store: Store, rewriter: Judge, items: Sequence[Item], *, 
     """(item id -> original letter -> tone -> rewrite, counts) for the responses whose three rewrites all
     pass the fact check; the counts give the failures and a reason for each."""
     spec = load_cues(SENTIMENT, cues)
-    lo, hi = float(spec["rewrite"].get("min_length_ratio", 0.6)), float(spec["rewrite"].get("max_length_ratio", 2))
+    rw = spec["rewrite"]
+    bounds = {"min_ratio": float(rw.get("min_length_ratio", 0.6)), "max_ratio": float(rw.get("max_length_ratio", 2)),
+              "slack": int(rw.get("length_slack", 160))}
     jobs = [(it, letter, tone) for it in items for letter in ("A", "B") for tone in TONES]
     text = lambda it, letter: it.response_a if letter == "A" else it.response_b  # noqa: E731
     results = complete(store, rewriter, [rewrite_prompt(spec, text(it, ltr), tone) for it, ltr, tone in jobs],
@@ -79,8 +83,7 @@ def sentiment_rewrites(store: Store, rewriter: Judge, items: Sequence[Item], *, 
     got: dict[tuple[str, str], dict[str, str]] = {}
     failed: dict[tuple[str, str], str] = {}
     for (it, letter, tone), r in zip(jobs, results, strict=True):
-        reason = "the call failed" if r.text is None else check_rewrite(text(it, letter), r.text, min_ratio=lo,
-                                                                         max_ratio=hi)
+        reason = "the call failed" if r.text is None else check_rewrite(text(it, letter), r.text, **bounds)
         if reason:
             failed.setdefault((it.id, letter), f"{tone}: {reason}")
         else:

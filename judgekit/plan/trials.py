@@ -139,8 +139,9 @@ def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 
         cfg = {"probes": list(suite.probes), "template": tmpl, "n_items": len(items), "mitigations": mits,
                **options}
     run_spec = RunSpec(suite=suite.name, dataset=dataset, seed=seed, template=tmpl, probe_config=probe_config)
-    return Plan(suite=suite, items=[*items, *(derived_items or [])], dataset=dataset, trials=trials, template=tmpl, repeats=n_rep,
-                repeat_fraction=frac, mitigations=mits, seed=seed, run_spec=run_spec, config={**cfg, **(config or {})})
+    return Plan(suite=suite, items=[*items, *(derived_items or [])], dataset=dataset, trials=trials, template=tmpl,
+                repeats=n_rep, repeat_fraction=frac, mitigations=mits, seed=seed, run_spec=run_spec,
+                config={**cfg, **(config or {})})
 
 
 def judge_suite(mitigations: list[str]) -> SuiteSpec:

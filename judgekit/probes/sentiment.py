@@ -63,19 +63,22 @@ def _names(text: str) -> set[str]:
     return {m.group(0) for line in text.splitlines() for m in _NAME.finditer(line.strip())}
 
 
-def check_rewrite(original: str, rewritten: str, *, min_ratio: float = 0.6, max_ratio: float = 2.0) -> str | None:
+def check_rewrite(original: str, rewritten: str, *, min_ratio: float = 0.6, max_ratio: float = 2.0,
+                  slack: int = 160) -> str | None:
     """None when ``rewritten`` keeps the facts of ``original``, else the reason it does not.
 
     Kept means: every number of the original is in the rewrite and the rewrite has no other number;
     every name (a capitalised word inside a sentence) of the original is in the rewrite; its length
-    is between ``min_ratio`` and ``max_ratio`` times the original's.
+    is between ``min_ratio`` and ``max_ratio`` times the original's, widened by ``slack`` characters
+    on both sides (a short answer gains a sentence of tone).
     """
     text = (rewritten or "").strip()
     if not text:
         return "empty rewrite"
-    ratio = len(text) / max(len(original.strip()), 1)
-    if not min_ratio <= ratio <= max_ratio:
-        return f"length {ratio:.2f} x the original (allowed {min_ratio:g}-{max_ratio:g})"
+    n = len(original.strip())
+    if not min_ratio * n - slack <= len(text) <= max_ratio * n + slack:
+        return (f"length {len(text)} characters for an original of {n} (allowed {min_ratio:g}-{max_ratio:g} "
+                f"times, +-{slack})")
     before, after = _numbers(original), _numbers(text)
     if before - after:
         return f"numbers dropped: {', '.join(sorted(before - after))}"

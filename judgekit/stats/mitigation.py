@@ -40,8 +40,8 @@ import pandas as pd
 
 from judgekit.probes.self_preference import base_item_id
 from judgekit.stats.cues import boot_p, cue_pairs, dedupe, joint_diff, joint_reps, prepare, target_hits
-from judgekit.stats.intervals import NAN, percentile_interval
 from judgekit.stats.design import SELF_PREFERENCE
+from judgekit.stats.intervals import NAN, percentile_interval
 from judgekit.stats.position import COLUMNS, _boot_share
 from judgekit.types import original_p_a_col, original_to_presented_col, presented_to_original_col, score_against_gold
 
