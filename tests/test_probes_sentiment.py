@@ -23,7 +23,7 @@ def _metric(m, metric, subset="all", probe="sentiment"):
 
 def test_check_rewrite_keeps_numbers_names_and_length():
     original = "Paris is the capital of France; it has about 2,100,000 people."
-    assert check_rewrite(original, "Great news: Paris is the capital of France, home to about 2,100,000 people!") is None
+    assert check_rewrite(original, "Good news: Paris is the capital of France, home to about 2,100,000 people!") is None
     assert "numbers dropped: 2100000" in check_rewrite(original, "Paris is the capital of France, a big city.")
     assert "numbers added: 3" in check_rewrite(original, "Paris is the capital of France; 2,100,000 people, 3 rivers.")
     assert "names dropped: France" in check_rewrite(original, "Paris is the capital; it has about 2,100,000 people.")
