@@ -86,6 +86,8 @@ def _headline(trials: Sequence[Trial]) -> str:
     if metric == "cue_net_effect":
         return (f"{first}: cue_net_effect, P(pick cued) with the cue minus with a neutral insertion of the same "
                 f"length (paired, sign test over items)")
+    if metric == "self_preference_rate":
+        return f"{first}: self_preference_rate, share of verdicts for the judge's own answer (sign test over items)"
     return f"{first}: bias_effect, P(pick cued) with cue minus control (paired, sign test over items)"
 
 

@@ -19,9 +19,10 @@ answer (random when the item has none). ``reason=0.8``: under a judge mode that 
 (``instruction`` of ``suites/mitigations/cot.yaml``) the bias rules are skipped with probability 0.8,
 and the reply is reasoning ending in "Verdict: X", read by the strict text reader.
 
-Asked for free text (a request with no responses, from :func:`judgekit.engine.completions.complete`)
-it writes: to a known item's prompt, its own answer, the gold response (the other one with
-probability ``wrong``) followed by :data:`OWN_MARK`; to anything else, the last user message back.
+Without a ``policy``, asked for free text (a request with no responses, from
+:func:`judgekit.engine.completions.complete`) it writes: to a known item's prompt, its own answer,
+the gold response (the other one with probability ``wrong``) followed by :data:`OWN_MARK`; to
+anything else, the last user message back.
 
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
@@ -190,7 +191,7 @@ class ScriptedJudge(Judge):
 
     def _answer(self, req: JudgeRequest) -> JudgeOutput:
         rng = self._rng(req)
-        if not req.first and not req.second:
+        if self.policy is None and not req.first and not req.second:
             return self._write(req, rng)
         # its own answer against a response of the item: which is better is not known (self-preference)
         gold = None if OWN_MARK in req.first or OWN_MARK in req.second else self.gold_position(req)

@@ -36,6 +36,8 @@ from judgekit.types import Item
 GENERATE = {"mode": "generate", "max_new_tokens": 512, "max_tokens": 1024}
 ANSWER_SYSTEM = "Answer the user's question correctly and helpfully."
 TONES = ("positive", "negative", "neutral")
+#: the first line of a dry run's stand-in for the judge's own answer
+STAND_IN = "(stand-in for the judge's own answer)"
 
 
 @dataclass
@@ -172,11 +174,12 @@ def prepare_run(suite: SuiteSpec, items: Sequence[Item], *, judge: Judge, store:
 
 
 def placeholders(suite: SuiteSpec, items: Sequence[Item]) -> Prepared:
-    """Stand-ins for a dry run (nothing is generated): each item's own answer is its first response, and a
-    sentiment rewriter's rewrites are the offline ones. The trials, and so the request count, are the same."""
+    """Stand-ins for a dry run (nothing is generated): each item's own answer is its first response under a
+    :data:`STAND_IN` line, and a sentiment rewriter's rewrites are the offline ones. The trials, and so the
+    request count, are the same."""
     out = Prepared()
     if SELF in suite.probes:
-        answers = {it.id: it.response_a for it in items}
+        answers = {it.id: f"{STAND_IN}\n{it.response_a}" for it in items}
         out.probe_args[SELF] = {"own_answers": answers}
         out.items = self_items(items, answers, pair_with=suite.probe_options.get(SELF, {}).get("pair_with", "gold"))
     if SENTIMENT in suite.probes and suite.probe_options.get(SENTIMENT, {}).get("rewriter"):

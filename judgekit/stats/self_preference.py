@@ -36,8 +36,8 @@ from judgekit.stats.cues import Rows, item_sign_test
 from judgekit.stats.intervals import ratio, wilson
 from judgekit.stats.position import _boot_share
 
-CONFOUND = ("the own answer may simply be better: read the rate split by own:right / own:wrong; preferring "
-            "an own wrong answer to the gold response is self-preference")
+CONFOUND = ("quality confound: the own answer may simply be better; read the rate split by own:right / "
+            "own:wrong; preferring an own wrong answer to the gold response is self-preference")
 
 
 def self_preference_metrics(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0,
