@@ -52,6 +52,8 @@ from judgekit.types import Item, JudgeOutput, JudgeRequest
 Policy = Callable[[JudgeRequest, str | None, random.Random], JudgeOutput]
 
 
+#: rules whose parameter stays out of the judge's identity when it is 0 (see :meth:`ScriptedJudge.identity`)
+_LATER_RULES = ("sentiment", "self", "wrong", "reason")
 #: the signature of the scripted judge's own answers (self-preference)
 OWN_MARK = "(answer written by the scripted judge)"
 _CROWD = re.compile(r"\d+\s*%[^.\n]*?\bResponse ([AB])\b")
@@ -167,8 +169,10 @@ class ScriptedJudge(Judge):
         return "A" if in_a and not in_b else "B" if in_b and not in_a else None
 
     def identity(self) -> dict[str, Any]:
-        # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
-        params = {k: v for k, v in self.params.items() if k != "delay"}
+        # The delay only slows the judge down; it cannot change an answer, so it stays out of the key. The rules
+        # of the sentiment, self-preference and cot probes never fire at 0, so at 0 they stay out of it too: a
+        # judge that does not use them keeps its keys, and so its seeded answers and its cache.
+        params = {k: v for k, v in self.params.items() if k != "delay" and not (k in _LATER_RULES and not v)}
         # it finds the gold answer from the texts shown, so those are part of the key
         return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
                             "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})

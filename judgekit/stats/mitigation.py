@@ -38,7 +38,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from judgekit.probes.self_preference import base_item_id
+from judgekit.probes.self_preference import OWN, base_item_id
 from judgekit.stats.cues import boot_p, cue_pairs, dedupe, joint_diff, joint_reps, prepare, target_hits
 from judgekit.stats.design import SELF_PREFERENCE
 from judgekit.stats.intervals import NAN, percentile_interval
@@ -130,7 +130,7 @@ def _bias_values(d: pd.DataFrame, probe: str) -> tuple[np.ndarray, np.ndarray]:
         return r["item_id"].to_numpy(object), (r["choice"] == "A").to_numpy(float) - 0.5
     if probe == SELF_PREFERENCE:  # own answer = original A of every derived item; clustered by the original item
         r = d[(d["repeat"] == 0) & d["chosen"].isin(["A", "B"])]
-        return r["item_id"].astype(str).map(base_item_id).to_numpy(object), (r["chosen"] == "A").to_numpy(float) - 0.5
+        return r["item_id"].astype(str).map(base_item_id).to_numpy(object), (r["chosen"] == OWN).to_numpy(float) - 0.5
     p = cue_pairs(dedupe(d))
     p = p[p["cued"]]
     x1, x0 = target_hits(p)
