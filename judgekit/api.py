@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from judgekit.atomic import artefact_missing, report_missing
 from judgekit.engine.runner import RunStats, execute, run_fingerprint
-from judgekit.judges.prompt import load_template
+from judgekit.judges.prompt import check_template, load_template
 from judgekit.judges.registry import make_judge
+from judgekit.mitigations import check_generates, parse_mitigations
 from judgekit.notebook import agreement_matrix, bias_profile, cards, comparison
 from judgekit.plan import load_suite, load_suite_items, make_plan
+from judgekit.plan.generate import prepare_run, with_rewriter
 from judgekit.store.db import Store
 
 if TYPE_CHECKING:
@@ -60,17 +62,20 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
              template: str | None = None, progress: bool = True, judge_options: dict[str, Any] | None = None,
              judge_obj: Any = None, probes: list[str] | None = None,
              mitigations: str | list[str] | None = None, principles: int | None = None,
-             protocol: str | None = None) -> EvalResult:
+             protocol: str | None = None, rewriter: str | None = None,
+             rewriter_options: dict[str, Any] | None = None) -> EvalResult:
     """Run a suite against a judge, store every verdict, compute metrics and write the report.
 
     This is the orchestrator: the suite's ``kind`` decides what runs. A ``probe`` suite runs its
     plan (:func:`judgekit.plan.make_plan`); a ``profile`` suite runs its plan and then the factor
     analysis on those verdicts; an ``icai`` suite is an analysis only and returns :func:`icai`'s dict.
     Running the same call again after an interruption resumes the unfinished run.
-    ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec.
+    ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec. ``rewriter`` (a judge
+    spec, with ``rewriter_options``) rewrites the responses of the sentiment probe; the self-preference
+    probe's answers come from the judge (:mod:`judgekit.plan.generate`).
     """
     t0 = time.monotonic()
-    spec = load_suite(suite, probes=list(probes) if probes else None)
+    spec = with_rewriter(load_suite(suite, probes=list(probes) if probes else None), rewriter)
     if spec.kind == "icai":
         return icai(data=data, db=db, judge=judge_obj if judge_obj is not None else judge,  # type: ignore[return-value]
                     mapping=mapping, principles=principles, seed=seed, judge_options=judge_options, out=out,
@@ -81,11 +86,18 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
     j = judge_obj if judge_obj is not None else make_judge(judge, items=items, seed=seed,
                                                            **{"db": db, **(judge_options or {})})
     try:
+        check_generates(j, parse_mitigations(mitigations))
+        prepared = prepare_run(spec, items, judge=j, store=Store(db), seed=seed, own_judge=owned,
+                               judge_options={"db": db, **(judge_options or {})},
+                               rewriter_options=rewriter_options, progress=progress)
         plan = make_plan(spec, items, dataset, seed=seed, stochastic=j.stochastic, repeats=repeats,
                          repeat_fraction=repeat_fraction, template=template, mitigations=mitigations,
                          protocol=protocol, config={"limit": limit, "split": split, "mapping": mapping,
-                                 "data": data or (list(spec.data) if len(spec.data) > 1 else spec.data[0])})
+                                 "data": data or (list(spec.data) if len(spec.data) > 1 else spec.data[0]),
+                                 **prepared.config},
+                         probe_args=prepared.probe_args, derived_items=prepared.items)
         tmpl = load_template(plan.template)
+        check_template(tmpl, plan.trials)
         # the template text is kept with the run, so an old run can be reconstructed after a template edit
         config = {**plan.config, "template_text": {"system": tmpl.system, "user": tmpl.user}}
         store = Store(db)

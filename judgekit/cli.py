@@ -26,12 +26,17 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--probes", default=None, help="run only these probes of the suite, e.g. bandwagon,authority")
     p.add_argument("--mitigations", default=None,
                    help="also judge under these mitigations and compare: none,swap,calibrate,system-prompt,icl,"
-                        "self-reflection")
+                        "self-reflection, and the judge mode cot (reasoning before the verdict)")
     p.add_argument("--judge", default=None,
                    help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o")
     p.add_argument("--data", default=None,
                    help="JSONL/CSV/Parquet file, hf://org/name, or a built-in set (facts, preferences); "
                         "default: the suite's own data")
+    p.add_argument("--rewriter", default=None, metavar="MODEL",
+                   help="sentiment probe: the model (a judge spec) that rewrites responses in a positive, negative "
+                        "and neutral tone; default: the offline template rewrite")
+    p.add_argument("--rewriter-api-base", default=None, metavar="URL",
+                   help="base URL of the rewriter's OpenAI-compatible server (default: none)")
     p.add_argument("--map", dest="mapping", default=None,
                    help="column mapping, e.g. prompt=instruction,response_a=output_1,response_b=output_2,label=pref")
     p.add_argument("--split", default="train", help="split for hf:// datasets (default train)")
@@ -122,6 +127,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
             a.suite, judge=a.judge, data=a.data, mapping=a.mapping, split=a.split, limit=a.limit, kind=a.kind,
             db=a.db, seed=a.seed, repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
             probes=probes, mitigations=a.mitigations, judge_options={**_judge_options(a), "batch": False},
+            rewriter=a.rewriter,
             batch=a.batch, latency_s=a.assume_latency, time_sample=a.time_sample, protocol=a.protocol)))
         return 0
 
@@ -130,7 +136,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
                        repeats=a.repeats, repeat_fraction=a.repeat_fraction, template=a.template,
                        progress=a.progress, judge_options=_judge_options(a),
                        mitigations=a.mitigations, protocol=a.protocol,
-                       probes=probes)
+                       probes=probes, rewriter=a.rewriter, rewriter_options={"api_base": a.rewriter_api_base})
     s = res.stats
     resumed = ("" if not s.resumed else " (identical to this finished run: nothing asked again)"
                if s.n_done_before == s.n_trials and not s.n_judged and not s.n_cached
@@ -138,6 +144,10 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
           f"{s.n_cached} from cache, {s.n_errors} errors, {s.seconds:.1f} s")
     print_run_summary(a.db, res.run_id, verbose=getattr(a, "verbose", False))
+    from judgekit.console import generation_lines
+
+    for line in generation_lines(a.db, res.run_id):
+        print(line)
     if res.analysis is not None:
         _print_profile(res.analysis)
     print(f"database: {a.db}")

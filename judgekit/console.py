@@ -210,6 +210,30 @@ def _mitigation_cells(metrics: list[Row], order: Sequence[str] = ()) -> list[tup
     return [(p, m, c) for (p, m), c in sorted(cells.items(), key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0]))]
 
 
+def generation_lines(db: str, run_id: str) -> list[str]:
+    """What a run generated before judging: the judge's own answers (self-preference) and the sentiment
+    rewrites, with how many rewrites failed their fact check and fell back to the offline rewrite."""
+    config = run_info(db, run_id)["config"]
+    out = []
+    own = config.get("self_preference_answers")
+    if own:
+        out.append(f"self-preference: {own['answered']}/{own['n_items']} own answers by {own['judge']} "
+                   f"(paired with the {own.get('pair_with', 'gold')} response)")
+    rw = config.get("sentiment_rewrites")
+    if rw:
+        out.append(f"sentiment: {rw['rewritten']}/{rw['responses']} responses rewritten by {rw['rewriter']}; "
+                   f"{rw['fallback']} failed the fact check and got the template rewrite")
+        out += [f"  {k}: {why}" for k, why in list(rw.get("fallback_reasons", {}).items())[:5]]
+    return out
+
+
+def _mode_label(name: str) -> str:
+    """A mitigation as the console names it: ``judge mode cot`` for a judge mode."""
+    from judgekit.mitigations import mitigation_label
+
+    return mitigation_label(name)
+
+
 def mitigation_lines(metrics: list[Row], order: Sequence[str] = ()) -> list[str]:
     body = []
     for probe, mit, c in _mitigation_cells(metrics, order):
@@ -218,7 +242,7 @@ def mitigation_lines(metrics: list[Row], order: Sequence[str] = ()) -> list[str]
         b, a = c.get("mitigation_bias_change", {}), c.get("mitigation_accuracy_change", {})
         t, x = c.get("mitigation_tie_rate", {}), c.get("mitigation_extra_tokens", {})
         ci = "" if _missing(b.get("ci_low")) else f" [{pp(b['ci_low'])[:-3]}, {pp(b['ci_high'])[:-3]}]"
-        body.append([probe, mit, pp(b.get("estimate")) + ci, pp(a.get("estimate")),
+        body.append([probe, _mode_label(mit), pp(b.get("estimate")) + ci, pp(a.get("estimate")),
                      "–" if _missing(t.get("estimate")) else f"{100 * float(t['estimate']):.1f}%",
                      "–" if _missing(x.get("estimate")) else f"{float(x['estimate']):.1f}"])
     if not body:
@@ -278,7 +302,7 @@ def mitigation_advice(metrics: list[Row], order: Sequence[str] = ()) -> list[str
                 share = _share(tie["estimate"])
                 extra.append(f"answered tie {share} of the time" if float(tie["estimate"]) >= TIE_WARNING
                              else f"ties {share} of verdicts")
-            text = (f"{best} cut {probe} by {_points(-float(r['estimate']))} points "
+            text = (f"{_mode_label(best)} cut {probe} by {_points(-float(r['estimate']))} points "
                     f"[{_points(-float(r['ci_high']))}, {_points(-float(r['ci_low']))}]"
                     + (f" ({', '.join(extra)})" if extra else ""))
         else:

@@ -22,7 +22,7 @@ from judgekit.datasets.loaders import load_items, resolve_path
 from judgekit.engine.runner import execute
 from judgekit.judges.prompt import load_template
 from judgekit.judges.registry import make_judge
-from judgekit.mitigations import parse_mitigations
+from judgekit.mitigations import check_generates, parse_mitigations
 from judgekit.plan import judge_suite, make_plan
 from judgekit.stats.mitigation import calibrate, swap_aggregate
 from judgekit.store.db import Store, now
@@ -70,6 +70,7 @@ def judge_pairs(data: str, *, judge: str | None = None, mitigations: str | list[
     j = judge_obj or make_judge(judge, items=items, seed=seed, **(judge_options or {}))
     store = Store(db)
     try:
+        check_generates(j, mits)  # the cot judge mode needs a judge that writes its reasoning
         plan = make_plan(judge_suite(mits), items, Path(resolve_path(data)).name, seed=seed, stochastic=j.stochastic,
                          mitigations=mits, mode="compose")
         stats = execute(store, j, plan.items, plan.trials, plan.run_spec, load_template(plan.template),

@@ -89,6 +89,8 @@ def _headline(trials: Sequence[Trial]) -> str:
     if metric == "flawed_preference_rate":
         return (f"{first}: flawed_preference_rate, share of decisive verdicts for the flawed argument against the "
                 f"50% line (sign test over items)")
+    if metric == "self_preference_rate":
+        return f"{first}: self_preference_rate, share of verdicts for the judge's own answer (sign test over items)"
     return f"{first}: bias_effect, P(pick cued) with cue minus control (paired, sign test over items)"
 
 
@@ -307,11 +309,13 @@ def dry_run_suite(suite: str = "position", *, judge: str | None = None, data: st
                   repeats: int | None = None, repeat_fraction: float | None = None, template: str | None = None,
                   probes: list[str] | None = None, mitigations: str | list[str] | None = None,
                   judge_options: dict[str, Any] | None = None, protocol: str | None = None,
-                  **kwargs: Any) -> dict[str, Any]:
-    """:func:`dry_run` of the plan ``judgekit.api.evaluate`` runs with the same arguments."""
+                  rewriter: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    """:func:`dry_run` of the plan ``judgekit.api.evaluate`` runs with the same arguments (generated texts
+    replaced by stand-ins: :func:`judgekit.plan.generate.placeholders`)."""
     from judgekit.judges.registry import make_judge
+    from judgekit.plan.generate import placeholders, with_rewriter
 
-    spec = load_suite(suite, probes=list(probes) if probes else None)
+    spec = with_rewriter(load_suite(suite, probes=list(probes) if probes else None), rewriter)
     if spec.kind == "icai":
         raise ValueError(f"suite {spec.name!r} is an icai analysis; it prints its own cost estimate before any call")
     items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
@@ -320,9 +324,10 @@ def dry_run_suite(suite: str = "position", *, judge: str | None = None, data: st
     j = make_judge(judge, items=items, seed=seed, **(judge_options or {}))
     load_s = time.perf_counter() - start
     try:
+        stand_ins = placeholders(spec, items)
         plan = make_plan(spec, items, dataset, seed=seed, stochastic=j.stochastic, repeats=repeats,
                          repeat_fraction=repeat_fraction, template=template, mitigations=mitigations,
-                         protocol=protocol)
+                         protocol=protocol, probe_args=stand_ins.probe_args, derived_items=stand_ins.items)
         return dry_run(j, plan.trials, items=plan.items, template=plan.template, db=db, seed=seed, load_s=load_s,
                        **kwargs)
     finally:

@@ -52,6 +52,12 @@ def compute_metrics(suite: SuiteSpec, verdicts: pd.DataFrame, *, seed: int = 0,
         m = fallacy_metrics(df[df["probe"] == "fallacy"], seed=seed)
         m.insert(0, "probe", "fallacy")
         frames.append(m)
+    if "self-preference" in suite.probes:
+        from judgekit.stats.self_preference import self_preference_metrics
+
+        m = self_preference_metrics(df[df["probe"] == "self-preference"], seed=seed)
+        m.insert(0, "probe", "self-preference")
+        frames.append(m)
     if mitigations and len(mitigations) > 1:
         from judgekit.stats.mitigation import mitigation_metrics
 

@@ -110,6 +110,8 @@ class Trial:
     options: tuple[str, ...] = ()
     #: mcq: the original index (into ``Item.options``) of the option shown at each presented slot
     option_order: tuple[int, ...] = ()
+    #: replaces the template's closing request for a verdict (the ``cot`` judge mode: reasoning first)
+    instruction: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ strings, without a Jinja2 render context per trial; the text is the same as Jinj
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +25,7 @@ _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newlin
 
 #: the variables a trial gives a pairwise template (see suites/prompts/pairwise.yaml)
 CONTEXT_NAMES = frozenset({"question", "first", "second", "system_extra", "user_prefix", "user_suffix", "between",
-                           "preamble"})
+                           "preamble", "instruction"})
 
 #: a simple template as a sequence of parts: literal text, a variable name, or (name, then-parts, else-parts)
 _Part = str | tuple[str] | tuple[str, tuple[Any, ...], tuple[Any, ...]]
@@ -115,6 +115,7 @@ class PromptTemplate:
             "user_suffix": trial.user_suffix,
             "between": trial.between,
             "preamble": trial.preamble,
+            "instruction": trial.instruction,
         }
 
     def render(self, trial: Trial, *, renderer: Callable[[str, dict[str, Any]], str] = render_source
@@ -144,6 +145,14 @@ def load_template(name_or_path: str = "pairwise") -> PromptTemplate:
         if field not in spec:
             raise ValueError(f"{path}: prompt template lacks the field '{field}'")
     return PromptTemplate(name=spec.get("name", path.stem), system=spec["system"], user=spec["user"])
+
+
+def check_template(template: PromptTemplate, trials: Sequence[Trial]) -> None:
+    """Raise ``ValueError`` when trials replace the closing request (``instruction``, a judge mode such as
+    ``cot``) and ``template`` has no ``{{ instruction }}`` to put it in."""
+    if any(t.instruction for t in trials) and "instruction" not in template.user:
+        raise ValueError(f"prompt template {template.name!r} has no {{{{ instruction }}}} in its user message; "
+                         "a judge mode that asks for reasoning (cot) needs it (see suites/prompts/pairwise.yaml)")
 
 
 def build_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial,

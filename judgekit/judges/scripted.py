@@ -11,9 +11,19 @@ crowd-opinion cue with probability 0.4), ``scripted/cue=0.4`` (follows the cue o
 probe with probability 0.4: a crowd opinion, or a response carrying a built-in authority,
 distraction, reflection, refinement, diversity or verbosity-padding text, or the attribution to
 the high-standing name of an identity pair; neutral insertions are not cues and are ignored),
-``scripted/longer=0.2`` (picks the longer response with probability 0.2). Rules are tried in
-the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the item
-has none).
+``scripted/longer=0.2`` (picks the longer response with probability 0.2),
+``scripted/sentiment=0.4`` (follows a built-in tone phrase of ``suites/cues/sentiment.yaml``: picks
+the response with a positive phrase, or the one without a negative phrase, with probability 0.4),
+``scripted/self=0.4`` (picks its own answer, recognised by :data:`OWN_MARK`, with probability 0.4).
+Rules are tried in the order invalid, bandwagon, cue, sentiment, self, longer, first, then the gold
+answer (random when the item has none). ``reason=0.8``: under a judge mode that asks for reasoning
+(``instruction`` of ``suites/mitigations/cot.yaml``) the bias rules are skipped with probability 0.8,
+and the reply is reasoning ending in "Verdict: X", read by the strict text reader.
+
+Without a ``policy``, asked for free text (a request with no responses, from
+:func:`judgekit.engine.completions.complete`) it writes: to a known item's prompt, its own answer,
+the gold response (the other one with probability ``wrong``) followed by :data:`OWN_MARK`; to
+anything else, the last user message back.
 
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
@@ -43,6 +53,10 @@ from judgekit.types import Item, JudgeOutput, JudgeRequest
 Policy = Callable[[JudgeRequest, str | None, random.Random], JudgeOutput]
 
 
+#: rules whose parameter stays out of the judge's identity when it is 0 (see :meth:`ScriptedJudge.identity`)
+_LATER_RULES = ("sentiment", "self", "wrong", "reason")
+#: the signature of the scripted judge's own answers (self-preference)
+OWN_MARK = "(answer written by the scripted judge)"
 _CROWD = re.compile(r"\d+\s*%[^.\n]*?\bResponse ([AB])\b")
 
 
@@ -60,10 +74,33 @@ def _cue_texts() -> tuple[str, ...]:
     return (*texts, *verbosity.get("filler", []), "To summarise the key points:")
 
 
+@lru_cache(maxsize=1)
+def _tone_texts() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(positive, negative) tone phrases of the sentiment probe's offline rewrites."""
+    spec = yaml.safe_load((suites_dir() / "cues" / "sentiment.yaml").read_text(encoding="utf-8")) or {}
+    pick = lambda tone: tuple(v for t in spec.get("templates", []) for v in (t.get(tone) or {}).values() if v)  # noqa: E731
+    return pick("positive"), pick("negative")
+
+
+@lru_cache(maxsize=1)
+def _reasoning_instruction() -> str:
+    spec = yaml.safe_load((suites_dir() / "mitigations" / "cot.yaml").read_text(encoding="utf-8")) or {}
+    return " ".join(str(spec.get("instruction") or "").split())
+
+
+def toned_position(req: JudgeRequest) -> str | None:
+    """Presented position of the response a built-in tone phrase favours, or None."""
+    pos, neg = _tone_texts()
+    score = {k: sum(t in text for t in pos) - sum(t in text for t in neg)
+             for k, text in (("A", req.first), ("B", req.second))}
+    return None if score["A"] == score["B"] else ("A" if score["A"] > score["B"] else "B")
+
+
 def parse_scripted_spec(spec: str) -> dict[str, float]:
     body = spec.split("/", 1)[1] if "/" in spec else ""
     params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0, "bandwagon": 0.0,
-                                "longer": 0.0, "cue": 0.0}
+                                "longer": 0.0, "cue": 0.0, "sentiment": 0.0, "self": 0.0, "wrong": 0.0,
+                                "reason": 0.0}
     if body in ("", "gold"):
         return params
     if body == "random":
@@ -135,8 +172,10 @@ class ScriptedJudge(Judge):
         return "A" if in_a and not in_b else "B" if in_b and not in_a else None
 
     def identity(self) -> dict[str, Any]:
-        # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
-        params = {k: v for k, v in self.params.items() if k != "delay"}
+        # The delay only slows the judge down; it cannot change an answer, so it stays out of the key. The rules
+        # of the sentiment, self-preference and cot probes never fire at 0, so at 0 they stay out of it too: a
+        # judge that does not use them keeps its keys, and so its seeded answers and its cache.
+        params = {k: v for k, v in self.params.items() if k != "delay" and not (k in _LATER_RULES and not v)}
         # it finds the gold answer from the texts shown, so those are part of the key
         return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
                             "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})
@@ -145,9 +184,24 @@ class ScriptedJudge(Judge):
         digest = hashlib.sha256(f"{self.seed}|{req.key}".encode()).digest()
         return random.Random(int.from_bytes(digest[:8], "big"))
 
+    def _write(self, req: JudgeRequest, rng: random.Random) -> JudgeOutput:
+        """Free text (see the module docstring); ``choice`` "invalid" because it is not a verdict."""
+        user = next((m["content"] for m in reversed(req.messages) if m["role"] == "user"), "")
+        pairs = self._by_prompt.get(user)
+        if pairs:
+            gold, other = pairs[0]
+            text = f"{other if rng.random() < self.params['wrong'] else gold} {OWN_MARK}"
+        else:
+            text = user
+        return JudgeOutput(choice="invalid", raw=text, parse_rule="scripted", input_tokens=len(user.split()),
+                           output_tokens=len(text.split()), latency_s=0.0, cost_usd=0.0)
+
     def _answer(self, req: JudgeRequest) -> JudgeOutput:
         rng = self._rng(req)
-        gold = self.gold_position(req)
+        if self.policy is None and not req.first and not req.second:
+            return self._write(req, rng)
+        # its own answer against a response of the item: which is better is not known (self-preference)
+        gold = None if OWN_MARK in req.first or OWN_MARK in req.second else self.gold_position(req)
         if self.policy is not None:
             return self.policy(req, gold, rng)
         p = self.params
@@ -157,10 +211,19 @@ class ScriptedJudge(Judge):
         cue_zone = user.rsplit("[Question]", 1)[0].rstrip().split("\n\n")[-1]  # the paragraph before the question
         crowd = _CROWD.findall(cue_zone + "".join(m["content"] for m in req.messages if m["role"] == "system"))
         cued = self.cued_position(req) if p["cue"] else None
-        if crowd and rng.random() < p["bandwagon"]:
+        toned = toned_position(req) if p["sentiment"] else None
+        own = ("A" if OWN_MARK in req.first else "B" if OWN_MARK in req.second else None) if p["self"] else None
+        reasoning = bool(_reasoning_instruction()) and _reasoning_instruction() in " ".join(user.split())
+        if reasoning and rng.random() < p["reason"]:
+            choice = gold or rng.choice(["A", "B"])
+        elif crowd and rng.random() < p["bandwagon"]:
             choice = crowd[-1]
         elif cued and rng.random() < p["cue"]:
             choice = cued
+        elif toned and rng.random() < p["sentiment"]:
+            choice = toned
+        elif own and rng.random() < p["self"]:
+            choice = own
         elif len(req.first) != len(req.second) and rng.random() < p["longer"]:
             choice = "A" if len(req.first) > len(req.second) else "B"
         elif rng.random() < p["first"]:
@@ -169,6 +232,15 @@ class ScriptedJudge(Judge):
             choice = rng.choice(["A", "B"])
         else:
             choice = gold
+        if reasoning:
+            from judgekit.judges.readers import read_text
+
+            raw = (f"Response A and Response B both address the question. Response {'B' if choice == 'A' else 'A'} "
+                   f"has a weaker point.\nVerdict: {choice}")
+            r = read_text(raw)
+            return JudgeOutput(choice=r.choice, raw=raw, parse_rule=r.rule,  # type: ignore[arg-type]
+                               input_tokens=len(req.first.split()) + len(req.second.split()),
+                               output_tokens=len(raw.split()), latency_s=0.0, cost_usd=0.0)
         p_a = 0.9 if choice == "A" else 0.1
         return JudgeOutput(choice=choice, p_a=p_a, p_b=1 - p_a, raw=choice, parse_rule="scripted",  # type: ignore[arg-type]
                            input_tokens=len(req.first.split()) + len(req.second.split()),

@@ -15,6 +15,8 @@ on the same items; aggregate mitigations (swap, calibrate) add no trials. In ``c
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +59,11 @@ def _sample(items: list[Item], n: int, seed: int) -> list[Item]:
     return [it for i, it in enumerate(items) if i in keep]
 
 
+def _digest(value: Any) -> str:
+    blob = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
 def load_suite_items(spec: SuiteSpec, *, data: str | None = None, mapping: str | dict[str, str] | None = None,
                      split: str = "train", limit: int | None = None, kind: str | None = None,
                      seed: int = 0, protocol: str | None = None) -> tuple[list[Item], str]:
@@ -84,15 +91,17 @@ def load_suite_items(spec: SuiteSpec, *, data: str | None = None, mapping: str |
 
 
 def build_trials(suite: SuiteSpec, items: list[Item], *, seed: int, options: dict[str, Any],
-                 protocol: str = "pairwise") -> list[Trial]:
-    """Every probe's trials on ``items`` under ``protocol``; ``options`` are the repeat settings."""
+                 protocol: str = "pairwise", probe_args: dict[str, dict[str, Any]] | None = None) -> list[Trial]:
+    """Every probe's trials on ``items`` under ``protocol``; ``options`` are the repeat settings, ``probe_args``
+    the texts some probes need from a model (:mod:`judgekit.plan.generate`)."""
     if protocol != "pairwise":
         from judgekit.plan.protocols import protocol_trials
 
         return protocol_trials(protocol, suite, items, seed=seed, options=options)
     trials: list[Trial] = []
     for probe in suite.probes:
-        trials.extend(PROBES[probe](items, seed=seed, **options, **suite.probe_options.get(probe, {})))
+        trials.extend(PROBES[probe](items, seed=seed, **options, **suite.probe_options.get(probe, {}),
+                                    **(probe_args or {}).get(probe, {})))
     return trials
 
 
@@ -109,16 +118,19 @@ def repeat_policy(suite: SuiteSpec, *, stochastic: bool, repeats: int | None = N
 def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 0, stochastic: bool = False,
               repeats: int | None = None, repeat_fraction: float | None = None, template: str | None = None,
               mitigations: str | list[str] | None = None, mode: MitigationMode = "compare",
-              config: dict[str, Any] | None = None, protocol: str | None = None) -> Plan:
+              config: dict[str, Any] | None = None, protocol: str | None = None,
+              probe_args: dict[str, dict[str, Any]] | None = None, derived_items: list[Item] | None = None) -> Plan:
     """The plan of a run of ``suite`` on ``items``; ``config`` adds what the caller records in ``runs.config``.
 
     ``protocol`` (``--protocol``) overrides the suite's; the template defaults to the protocol's own
-    (:func:`protocol_template`) unless the suite or ``template`` names one for that protocol."""
+    (:func:`protocol_template`) unless the suite or ``template`` names one for that protocol.
+    ``probe_args`` and ``derived_items`` come from :func:`judgekit.plan.generate.prepare`: the generated texts
+    some probes need, and the items the self-preference probe judges (stored with the run's items)."""
     proto = effective_protocol(suite, protocol)
     n_rep, frac = repeat_policy(suite, stochastic=stochastic, repeats=repeats, repeat_fraction=repeat_fraction)
     options = {"repeats": n_rep, "repeat_fraction": frac}
     mits = parse_mitigations(mitigations)
-    trials = build_trials(suite, items, seed=seed, options=options, protocol=proto)
+    trials = build_trials(suite, items, seed=seed, options=options, protocol=proto, probe_args=probe_args)
     if mode == "compose":
         trials = compose(trials, mits)
     else:
@@ -131,14 +143,17 @@ def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 
         # Everything that changes the set of trials is in the spec, so only an identical command resumes a run.
         probe_config = {**options, "probes": list(suite.probes), "mitigations": mits,
                         "probe_options": suite.probe_options}
+        if probe_args:  # generated texts (rewrites, own answers): a different text is a different run
+            probe_config["generated"] = _digest(probe_args)
         cfg = {"probes": list(suite.probes), "template": tmpl, "n_items": len(items), "mitigations": mits,
                **options}
     if proto != "pairwise":  # a pairwise run keeps the spec (and the fingerprint) it had before protocols existed
         probe_config["protocol"] = proto
         cfg["protocol"] = proto
     run_spec = RunSpec(suite=suite.name, dataset=dataset, seed=seed, template=tmpl, probe_config=probe_config)
-    return Plan(suite=suite, items=items, dataset=dataset, trials=trials, template=tmpl, repeats=n_rep,
-                repeat_fraction=frac, mitigations=mits, seed=seed, run_spec=run_spec, config={**cfg, **(config or {})})
+    return Plan(suite=suite, items=[*items, *(derived_items or [])], dataset=dataset, trials=trials, template=tmpl,
+                repeats=n_rep, repeat_fraction=frac, mitigations=mits, seed=seed, run_spec=run_spec,
+                config={**cfg, **(config or {})})
 
 
 def effective_protocol(suite: SuiteSpec, protocol: str | None) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from judgekit.console import mitigation_advice
+from judgekit.mitigations import mitigation_label
 from judgekit.report.caveats import caveat_list
 from judgekit.report.charts import _err
 from judgekit.report.figures import _COLORS, _layout, embed_figure, n_text
@@ -53,7 +54,7 @@ def mitigation_table(metrics: pd.DataFrame) -> pd.DataFrame:
     m = metrics[metrics["metric"].isin(_METRICS)].copy()
     if m.empty:
         return m
-    m["mitigation"] = m["subset"].str.removeprefix("mitigation:")
+    m["mitigation"] = m["subset"].str.removeprefix("mitigation:").map(mitigation_label)  # "judge mode cot"
     wide = m.pivot_table(index=["probe", "mitigation"], columns="metric",
                          values=["estimate", "ci_low", "ci_high", "n"], aggfunc="first")
     wide.columns = [f"{b}:{a}" for a, b in wide.columns]

@@ -61,6 +61,20 @@ METRIC_DESCRIPTIONS.update({
     "model_cue_log_odds": "Cue effect in log odds from one model across probes (cluster-robust by item).",
     "model_target_first_log_odds": "Log odds of choosing the target when it is shown first.",
 })
+# sentiment and self-preference (docs/probes-extra.md)
+PROBE_TITLES.update({"sentiment": "Sentiment (tone)", "self-preference": "Self-preference (its own answer)"})
+CUE_DESCRIPTIONS.update({
+    "sentiment": "One response is rewritten in a warmer tone, or the other in a colder one, with the content kept; "
+                 "a control rewrites the same response without a tone.",
+    "self-preference": "The judge's own answer to the prompt is compared with the item's response, in both orders. "
+                       "Quality confound: its own answer may simply be better, so read the rate split by whether "
+                       "the own answer is right (own:right / own:wrong).",
+})
+METRIC_DESCRIPTIONS.update({
+    "self_preference_rate": "Share of A/B verdicts that pick the judge's own answer (50% = no preference).",
+    "own_answer_accuracy": "Share of items with a checkable answer whose own answer gives it.",
+})
+EXTRA_METRICS = (*EXTRA_METRICS, "self_preference_rate", "own_answer_accuracy")
 
 
 def _rows(m: pd.DataFrame, metric: str, probe: str) -> pd.DataFrame:

@@ -57,17 +57,19 @@ SIDE_SUFFIXES = {"a": "A", "b": "B", "gold": "label", "other": "other"}
 NET_PAIRS = (("added_text_effect", "neutral", "control"), ("cue_net_effect", "cue", "neutral"))
 #: probes whose design has a neutral control: their headline is the net effect
 NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection", "identity", "diversity",
-                  "refinement")
+                  "refinement", "sentiment")
+SELF_PREFERENCE = "self-preference"
 #: probes without a cue whose headline is a rate with a no-discrimination line: (metric, line)
-RATE_HEADLINES = {POSITION: ("first_position_rate", 0.5), FALLACY: ("flawed_preference_rate", 0.5)}
+RATE_HEADLINES = {POSITION: ("first_position_rate", 0.5), FALLACY: ("flawed_preference_rate", 0.5),
+                  SELF_PREFERENCE: ("self_preference_rate", 0.5)}
 
 
 def headline_metric(probe: str) -> str:
     """The metric (subset "all") that is the headline number of ``probe`` in every view.
 
     ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
-    a cue probe without one, ``first_position_rate`` for the position probe and
-    ``flawed_preference_rate`` for the fallacy probe (:data:`RATE_HEADLINES`).
+    a cue probe without one, ``first_position_rate`` for the position probe, ``flawed_preference_rate`` for
+    the fallacy probe and ``self_preference_rate`` for the self-preference probe (:data:`RATE_HEADLINES`).
     """
     if probe in RATE_HEADLINES:
         return RATE_HEADLINES[probe][0]

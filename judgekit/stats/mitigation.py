@@ -15,7 +15,7 @@ Verdict frames per mitigation:
 
 For every (probe, mitigation) the table reports, against ``none`` on the same items. The bias
 of a cue probe is its ``bias_effect``; of the position probe the first-position rate minus 0.5
-(signed: > 0 primacy, < 0 recency).
+(signed: > 0 primacy, < 0 recency); of the self-preference probe the self-preference rate minus 0.5.
 
 * ``mitigation_bias_change``: ``|bias with| - |bias without|``, the change in the SIZE of the
   bias: negative = the bias shrank (lower is better), whichever its direction.
@@ -38,7 +38,9 @@ import zlib
 import numpy as np
 import pandas as pd
 
+from judgekit.probes.self_preference import OWN, base_item_id
 from judgekit.stats.cues import boot_p, cue_pairs, dedupe, joint_diff, joint_reps, prepare, target_hits
+from judgekit.stats.design import SELF_PREFERENCE
 from judgekit.stats.intervals import NAN, percentile_interval
 from judgekit.stats.position import COLUMNS, _boot_share
 from judgekit.types import original_p_a_col, original_to_presented_col, presented_to_original_col, score_against_gold
@@ -126,6 +128,9 @@ def _bias_values(d: pd.DataFrame, probe: str) -> tuple[np.ndarray, np.ndarray]:
     if probe == "position":
         r = d[(d["repeat"] == 0) & d["choice"].isin(["A", "B"])]
         return r["item_id"].to_numpy(object), (r["choice"] == "A").to_numpy(float) - 0.5
+    if probe == SELF_PREFERENCE:  # own answer = original A of every derived item; clustered by the original item
+        r = d[(d["repeat"] == 0) & d["chosen"].isin(["A", "B"])]
+        return r["item_id"].astype(str).map(base_item_id).to_numpy(object), (r["chosen"] == OWN).to_numpy(float) - 0.5
     p = cue_pairs(dedupe(d))
     p = p[p["cued"]]
     x1, x0 = target_hits(p)
@@ -178,7 +183,8 @@ def _rows(probe: str, m: str, base: pd.DataFrame, mit: pd.DataFrame | None, n_bo
     rows = []
     i1, v1 = _bias_values(ok_m, probe)
     i0, v0 = _bias_values(ok_b, probe)
-    what = "first-position rate - 0.5" if probe == "position" else "bias_effect"
+    what = {"position": "first-position rate - 0.5", SELF_PREFERENCE: "self-preference rate - 0.5"}.get(
+        probe, "bias_effect")
     before, after = (float(v0.mean()) if v0.size else NAN), (float(v1.mean()) if v1.size else NAN)
     if v1.size and v0.size:
         r1, r0 = joint_reps(i1, v1, i0, v0, n_boot, seed)
