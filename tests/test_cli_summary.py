@@ -123,15 +123,21 @@ def test_help_lists_the_suites_and_templates(capsys):
     out = " ".join(capsys.readouterr().out.split())
     for suite in ("position", "bias", "bandwagon", "icai", "profile"):
         assert suite in out
-    assert "(pairwise)" in out
+    from judgekit.resources import template_names
+
+    assert "pairwise" in template_names() and "mcq" in template_names()
+    assert f"({', '.join(template_names())})" in out
 
 
 def test_unknown_template_and_data_names_list_the_valid_ones(tmp_path, capsys):
     db = str(tmp_path / "x.duckdb")
     assert main(["eval", "--judge", "scripted/gold", "--template", "nosuch", "--db", db]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "judgekit: error: unknown prompt template 'nosuch'; templates: pairwise"
+    from judgekit.datasets.loaders import BUILTIN
+    from judgekit.resources import template_names
+
+    assert err == f"judgekit: error: unknown prompt template 'nosuch'; templates: {', '.join(template_names())}"
     assert main(["eval", "--judge", "scripted/gold", "--data", "prefs", "--db", db]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.endswith("file not found; built-in data sets: facts, fallacies, preferences")
-    assert "site-packages" not in err
+    assert err.endswith(f"file not found; built-in data sets: {', '.join(sorted(BUILTIN))}")
+    assert "site-packages" not in err and "mcq" in err

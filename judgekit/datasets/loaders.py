@@ -24,8 +24,9 @@ NOT_PAIRWISE = {"mcq": "multiple-choice items (question, options, answer)"}
 _FIELDS = REQUIRED + OPTIONAL
 
 
-def parse_mapping(spec: str | dict[str, str] | None) -> dict[str, str]:
-    """Parse ``prompt=instruction,response_a=output_1`` into {target: source column}."""
+def parse_mapping(spec: str | dict[str, str] | None, *, fields: tuple[str, ...] = _FIELDS) -> dict[str, str]:
+    """Parse ``prompt=instruction,response_a=output_1`` into {target: source column}; ``fields`` are the
+    valid targets (pairwise items' fields unless given)."""
     if not spec:
         return {}
     if isinstance(spec, dict):
@@ -42,8 +43,8 @@ def parse_mapping(spec: str | dict[str, str] | None) -> dict[str, str]:
             pairs.append((target, source))
     mapping: dict[str, str] = {}
     for target, source in pairs:
-        if target not in _FIELDS:
-            raise DatasetError("--map", None, target, f"unknown item field; fields are {', '.join(_FIELDS)}")
+        if target not in fields:
+            raise DatasetError("--map", None, target, f"unknown item field; fields are {', '.join(fields)}")
         if not source:
             raise DatasetError("--map", None, target, "empty column name")
         if target in mapping:
@@ -168,8 +169,7 @@ def _records(data: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
     path = Path(data)
     if not path.is_file():
         builtin = not (path.suffix or "/" in data or path.exists())
-        pairwise = sorted(name for name in BUILTIN if name not in NOT_PAIRWISE)
-        hint = f"; built-in data sets: {', '.join(pairwise)}" if builtin else ""
+        hint = f"; built-in data sets: {', '.join(sorted(BUILTIN))}" if builtin else ""
         raise DatasetError(data, None, None, _not_a_file(path) + hint)
     suffix = "".join(path.suffixes[-1:]).lower()
     if suffix == ".json" and _starts_with_bracket(path):
@@ -238,6 +238,8 @@ def dataset_fingerprint(items: list[Item]) -> str:
     """A short hash of the items' content, so a changed dataset never resumes an old run."""
     h = hashlib.sha256()
     for it in items:
-        h.update(json.dumps([it.id, it.prompt, it.response_a, it.response_b, it.label, it.kind],
-                            ensure_ascii=False).encode("utf-8"))
+        row: list[Any] = [it.id, it.prompt, it.response_a, it.response_b, it.label, it.kind]
+        if it.options:  # mcq items; pairwise fingerprints stay what they were
+            row.append(list(it.options))
+        h.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()[:16]

@@ -24,6 +24,8 @@ Without a ``policy``, asked for free text (a request with no responses, from
 :func:`judgekit.engine.completions.complete`) it writes: to a known item's prompt, its own answer,
 the gold response (the other one with probability ``wrong``) followed by :data:`OWN_MARK`; to
 anything else, the last user message back.
+On multiple-choice requests (protocol ``mcq``) the rules of :mod:`judgekit.judges.scripted_mcq` apply
+(``first``, ``last``, ``cue``, ``random``, ``accuracy``).
 
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
@@ -47,6 +49,7 @@ from typing import Any
 import yaml
 
 from judgekit.judges.base import Judge
+from judgekit.judges.scripted_mcq import MCQ_PARAMS, MCQIndex, mcq_answer
 from judgekit.resources import suites_dir
 from judgekit.types import Item, JudgeOutput, JudgeRequest
 
@@ -100,7 +103,7 @@ def parse_scripted_spec(spec: str) -> dict[str, float]:
     body = spec.split("/", 1)[1] if "/" in spec else ""
     params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0, "bandwagon": 0.0,
                                 "longer": 0.0, "cue": 0.0, "sentiment": 0.0, "self": 0.0, "wrong": 0.0,
-                                "reason": 0.0}
+                                "reason": 0.0, **MCQ_PARAMS}
     if body in ("", "gold"):
         return params
     if body == "random":
@@ -127,9 +130,11 @@ class ScriptedJudge(Judge):
         self.calls = 0
         self._gold: dict[tuple[str, str], str] = {}
         self._by_prompt: dict[str, list[tuple[str, str]]] = {}
+        self._mcq = MCQIndex()
         self.add_items(items)
 
     def add_items(self, items: Sequence[Item]) -> None:
+        self._mcq.add(items)
         for it in items:
             if it.label in ("A", "B"):
                 gold, other = (it.response_a, it.response_b) if it.label == "A" else (it.response_b, it.response_a)
@@ -173,9 +178,11 @@ class ScriptedJudge(Judge):
 
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key. The rules
-        # of the sentiment, self-preference and cot probes never fire at 0, so at 0 they stay out of it too: a
-        # judge that does not use them keeps its keys, and so its seeded answers and its cache.
-        params = {k: v for k, v in self.params.items() if k != "delay" and not (k in _LATER_RULES and not v)}
+        # of the sentiment, self-preference and cot probes never fire at 0, and the mcq rules do nothing at their
+        # defaults, so there they stay out of it too: a judge that does not use them keeps its keys, and so its
+        # seeded answers and its cache.
+        params = {k: v for k, v in self.params.items() if k != "delay" and not (k in _LATER_RULES and not v)
+                  and MCQ_PARAMS.get(k, -1.0) != v}
         # it finds the gold answer from the texts shown, so those are part of the key
         return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
                             "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})
@@ -198,6 +205,8 @@ class ScriptedJudge(Judge):
 
     def _answer(self, req: JudgeRequest) -> JudgeOutput:
         rng = self._rng(req)
+        if req.protocol == "mcq" and self.policy is None:
+            return mcq_answer(req, self._mcq.gold_slot(req), self.params, rng)
         if self.policy is None and not req.first and not req.second:
             return self._write(req, rng)
         # its own answer against a response of the item: which is better is not known (self-preference)

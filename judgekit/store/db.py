@@ -51,13 +51,16 @@ _METRICS_FRAME_SQL = """
                    json_extract_string(t.cue, '$.template') AS template,
                    json_extract_string(t.cue, '$.placement') AS placement,
                    length(i.response_a) AS response_a_len, length(i.response_b) AS response_b_len,
-                   v.input_tokens, v.output_tokens, v.cost_usd
+                   v.input_tokens, v.output_tokens, v.cost_usd,
+                   coalesce(t.protocol, 'pairwise') AS protocol, CAST(t.option_order AS VARCHAR) AS option_order,
+                   json_array_length(i.options) AS n_options,
+                   json_extract_string(t.cue, '$.inserted') AS cue_inserted
             FROM verdicts v
             JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
             JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
             WHERE v.run_id = ? ORDER BY v.trial_id"""
 #: letter columns: one category set, so that they compare with each other
-_LETTERS = ("choice", "chosen", "label", "cue_target")
+_LETTERS = ("choice", "chosen", "label", "cue_target", "cue_inserted")
 
 
 def _is_text(t) -> bool:
@@ -386,8 +389,8 @@ class Store:
         Text columns other than ``trial_id`` (plain Python strings) come back as categoricals over
         object categories, encoded from the Arrow result without a Python string per cell (row
         selections, comparisons and joins in the statistics work on small integer codes); the letter
-        columns ``choice``, ``chosen``, ``label`` and ``cue_target`` share one set of categories, so
-        they compare with each other."""
+        columns ``choice``, ``chosen``, ``label``, ``cue_target`` and ``cue_inserted`` share one set of
+        categories, so they compare with each other."""
         import pandas as pd
         import pyarrow as pa
         import pyarrow.compute as pc
