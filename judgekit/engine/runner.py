@@ -201,6 +201,10 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 from judgekit.judges.reflect import ReflectingJudge
 
                 judge = ReflectingJudge(judge)
+            if any(r.parts for r in unique):  # pointwise: each pair through its two score sub-requests
+                from judgekit.judges.pointwise import PointwiseJudge
+
+                judge = PointwiseJudge(judge, store)
             for req, out in judge.judge(unique):
                 for t in by_key[req.key]:
                     writer.add(_verdict_row(run_id, t, req.key, labels.get(t.item_id), out, cached=False))
@@ -209,6 +213,9 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 n_errors += out.choice == "error"
                 bar.set_errors(n_errors)
             writer.flush(timeout_s=max(store.lock_timeout_s, 300))
+            if hasattr(judge, "n_asked"):
+                log.info("pointwise: %d score requests asked, %d answered from the scores table",
+                         judge.n_asked, judge.n_stored)
         except BaseException as exc:
             bar.close()
             try:

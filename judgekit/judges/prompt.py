@@ -103,6 +103,10 @@ class PromptTemplate:
     name: str
     system: str
     user: str
+    #: pointwise templates: the (lowest, highest) score (the ``scale`` key); None for a pairwise template
+    scale: tuple[int, int] | None = None
+    #: pointwise templates: the text that opens the answer where a logits reader reads the score token
+    answer_prefix: str = ""
 
     def context(self, trial: Trial) -> dict[str, Any]:
         """The variables the template sees for ``trial``."""
@@ -143,11 +147,21 @@ def load_template(name_or_path: str = "pairwise") -> PromptTemplate:
     for field in ("system", "user"):
         if field not in spec:
             raise ValueError(f"{path}: prompt template lacks the field '{field}'")
-    return PromptTemplate(name=spec.get("name", path.stem), system=spec["system"], user=spec["user"])
+    scale = None
+    if spec.get("scale") is not None:
+        from judgekit.judges.scores import check_scale
+
+        scale = check_scale(spec["scale"], f"{path}: scale")
+    return PromptTemplate(name=spec.get("name", path.stem), system=spec["system"], user=spec["user"], scale=scale,
+                          answer_prefix=str(spec.get("answer_prefix") or ""))
 
 
 def build_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial,
                   sample_index: int = 0) -> JudgeRequest:
+    if trial.protocol == "pointwise":
+        from judgekit.judges.pointwise import pointwise_request
+
+        return pointwise_request(template, identity, trial, sample_index)
     messages = template.render(trial)
     prompt = trial.prompt
     if trial.user_prefix or trial.user_suffix:

@@ -14,6 +14,14 @@ ignored), ``scripted/longer=0.2`` (picks the longer response with probability 0.
 tried in the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the
 item has none).
 
+Score sub-requests (the pointwise protocol, ``JudgeRequest.scale`` set) get a score instead: on a
+scale from lo to hi, the gold response scores round(mid + (hi - lo) / 6) and the other one
+round(mid - (hi - lo) / 6) (mid = (lo + hi) / 2: 7 and 4 on 1-10), plus a seeded integer noise
+uniform in [-score_noise, score_noise], plus ``score_cue`` points when the response carries a cue (a
+built-in cue text, or a crowd-opinion percentage in its scoring request), clipped to the scale; a
+response of an unknown item gets a uniform score. ``invalid`` applies as for verdicts; the other
+rules are about pairs and do not apply. ``scripted/score_cue=2,score_noise=1`` plants a bias of 2 points.
+
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
 (bandwagon's neutral control) is not one.
@@ -25,6 +33,7 @@ text was inserted inside one response, the other one, shown unchanged, identifie
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import random
 import re
@@ -43,6 +52,12 @@ Policy = Callable[[JudgeRequest, str | None, random.Random], JudgeOutput]
 
 
 _CROWD = re.compile(r"\d+\s*%[^.\n]*?\bResponse ([AB])\b")
+#: a crowd opinion about the one response of a score request (the pointwise wording of bandwagon)
+_CROWD_ONE = re.compile(r"\d+\s*%")
+#: where the question starts in the shipped pointwise templates
+_QUESTION = re.compile(r"\[Question\]|###The instruction to evaluate:")
+#: parameters about scores; they enter the identity only when set, so verdict caches keep their keys
+_SCORE_PARAMS = ("score_cue", "score_noise")
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +75,7 @@ def _cue_texts() -> tuple[str, ...]:
 def parse_scripted_spec(spec: str) -> dict[str, float]:
     body = spec.split("/", 1)[1] if "/" in spec else ""
     params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0, "bandwagon": 0.0,
-                                "longer": 0.0, "cue": 0.0}
+                                "longer": 0.0, "cue": 0.0, "score_cue": 0.0, "score_noise": 0.0}
     if body in ("", "gold"):
         return params
     if body == "random":
@@ -87,6 +102,7 @@ class ScriptedJudge(Judge):
         self.calls = 0
         self._gold: dict[tuple[str, str], str] = {}
         self._by_prompt: dict[str, list[tuple[str, str]]] = {}
+        self._role: dict[str, str] = {}
         self.add_items(items)
 
     def add_items(self, items: Sequence[Item]) -> None:
@@ -96,6 +112,8 @@ class ScriptedJudge(Judge):
                 self._gold[(gold, other)] = "A"
                 self._gold[(other, gold)] = "B"
                 self._by_prompt.setdefault(it.prompt, []).append((gold, other))
+                if gold != other:
+                    self._role[gold], self._role[other] = "gold", "other"
 
     def gold_position(self, req: JudgeRequest) -> str | None:
         """Where the gold response sits in this presentation, or None when the item is unknown."""
@@ -133,7 +151,7 @@ class ScriptedJudge(Judge):
 
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
-        params = {k: v for k, v in self.params.items() if k != "delay"}
+        params = {k: v for k, v in self.params.items() if k != "delay" and not (k in _SCORE_PARAMS and not v)}
         # it finds the gold answer from the texts shown, so those are part of the key
         return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
                             "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})
@@ -142,11 +160,63 @@ class ScriptedJudge(Judge):
         digest = hashlib.sha256(f"{self.seed}|{req.key}".encode()).digest()
         return random.Random(int.from_bytes(digest[:8], "big"))
 
+    def _candidates(self, prompt: str) -> list[tuple[str, str]]:
+        found = self._by_prompt.get(prompt)
+        if found is not None:
+            return found
+        parts = prompt.split("\n\n")  # a probe put text around the question: match its paragraphs
+        return [c for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
+                for c in self._by_prompt.get("\n\n".join(parts[i:j]), [])]
+
+    def response_role(self, req: JudgeRequest) -> str | None:
+        """"gold" or "other" for the one response of a score request (``req.first``), None when unknown."""
+        if req.first in self._role:
+            return self._role[req.first]
+        best, role = 0.0, None
+        for gold, other in self._candidates(req.prompt):
+            inside = [r for t, r in ((gold, "gold"), (other, "other")) if t in req.first]
+            if len(inside) == 1:
+                return inside[0]
+            for text, r in ((gold, "gold"), (other, "other")):  # text inserted inside it: the closer one
+                ratio = difflib.SequenceMatcher(None, text, req.first, autojunk=False).quick_ratio()
+                if ratio > best:
+                    best, role = ratio, r
+        return role
+
+    @staticmethod
+    def score_cued(req: JudgeRequest) -> bool:
+        """Whether the one response of a score request carries a cue (module docstring)."""
+        user = next((m["content"] for m in req.messages if m["role"] == "user"), "")
+        zone = _QUESTION.split(user)[0].rstrip().split("\n\n")[-1]
+        system = "".join(m["content"] for m in req.messages if m["role"] == "system")
+        return bool(_CROWD_ONE.search(zone + "\n" + system)) or any(t in req.first for t in _cue_texts())
+
+    def _score(self, req: JudgeRequest, rng: random.Random) -> JudgeOutput:
+        assert req.scale is not None
+        lo, hi = req.scale
+        p = self.params
+        tokens = {"input_tokens": len(req.first.split()), "output_tokens": 1, "latency_s": 0.0, "cost_usd": 0.0}
+        if rng.random() < p["invalid"]:
+            return JudgeOutput(choice="invalid", raw="I cannot rate this.", parse_rule="score:scripted", **tokens)
+        role = self.response_role(req)
+        mid, step = (lo + hi) / 2, (hi - lo) / 6
+        if role is None or rng.random() < p["random"]:
+            base = float(rng.randint(lo, hi))
+        else:
+            base = float(round(mid + step) if role == "gold" else round(mid - step))
+        n = int(p["score_noise"])
+        score = base + (rng.randint(-n, n) if n else 0) + (p["score_cue"] if self.score_cued(req) else 0.0)
+        score = min(float(hi), max(float(lo), score))
+        return JudgeOutput(choice="invalid", score_first=score, raw=f"Rating: [[{score:g}]]",
+                           parse_rule="score:scripted", **tokens)
+
     def _answer(self, req: JudgeRequest) -> JudgeOutput:
         rng = self._rng(req)
-        gold = self.gold_position(req)
         if self.policy is not None:
-            return self.policy(req, gold, rng)
+            return self.policy(req, None if req.scale is not None else self.gold_position(req), rng)
+        if req.scale is not None:
+            return self._score(req, rng)
+        gold = self.gold_position(req)
         p = self.params
         if rng.random() < p["invalid"]:
             return JudgeOutput(choice="invalid", raw="I cannot decide.", parse_rule="scripted")

@@ -59,6 +59,9 @@ VERDICT_COLUMNS = ("run_id", "trial_id", "request_key", "choice", "chosen", "cor
 
 COMPLETION_COLUMNS = ("request_key", "task", "judge", "messages", "raw", "error", "input_tokens", "output_tokens",
                       "latency_s", "cost_usd", "created_at")
+#: pointwise score sub-requests (judgekit/judges/pointwise.py), in the column order of the scores table
+SCORE_COLUMNS = ("request_key", "judge", "score", "parse_rule", "raw", "input_tokens", "output_tokens", "latency_s",
+                 "cost_usd", "created_at")
 
 
 class Store:
@@ -253,7 +256,9 @@ class Store:
                    json_extract_string(t.cue, '$.template') AS template,
                    json_extract_string(t.cue, '$.placement') AS placement,
                    length(i.response_a) AS response_a_len, length(i.response_b) AS response_b_len,
-                   v.input_tokens, v.output_tokens, v.cost_usd
+                   v.input_tokens, v.output_tokens, v.cost_usd,
+                   t.protocol, v.score_first, v.score_second,
+                   json_extract_string(t.cue, '$.inserted') AS cue_inserted
             FROM verdicts v
             JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
             JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
@@ -281,6 +286,18 @@ class Store:
             con.register("_keys", pd.DataFrame({"request_key": list(keys)}))
             return con.execute("SELECT * FROM completions WHERE error IS NULL AND request_key IN "
                                "(SELECT request_key FROM _keys)").df()
+
+    # -- pointwise score sub-requests ------------------------------------------------------------
+    def write_scores(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
+        self.upsert_rows("scores", SCORE_COLUMNS, rows, timeout_s)
+
+    def stored_scores(self, keys: Sequence[str]) -> pd.DataFrame:
+        """Stored answers (a score, or an unreadable answer) of the score sub-requests ``keys``."""
+        if not keys:
+            return pd.DataFrame(columns=list(SCORE_COLUMNS))
+        with self.connect(read_only=True) as con:
+            con.register("_keys", pd.DataFrame({"request_key": list(keys)}))
+            return con.execute("SELECT * FROM scores WHERE request_key IN (SELECT request_key FROM _keys)").df()
 
     # -- metrics ------------------------------------------------------------------------------
     def write_metrics(self, run_id: str, suite: str, metrics: pd.DataFrame) -> None:
