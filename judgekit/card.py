@@ -33,7 +33,9 @@ HEADLINE_METRICS = {
     "cue": ("cue_net_effect", "added_text_effect", "bias_effect", "flip_rate", "flip_rate_net", "noise_floor",
             "robustness_rate", "harmful_flips",
             "helpful_flips"),
-    "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift"),
+    "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift",
+              # pointwise runs: the cued response's score shift in points (judgekit.stats.pointwise)
+              "score_shift_net", "score_shift", "added_text_score_shift", "score_tie_rate"),
 }
 IDENTITY_KEYS = ("backend", "model", "revision", "mode", "dtype", "temperature", "top_p", "max_tokens",
                  "max_new_tokens", "logprobs", "api_base", "params", "seed", "policy", "base", "wrapper")
@@ -135,6 +137,7 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
         "run": {"run_id": str(run_id), "suite": str(run.get("suite")), "status": str(run.get("status")),
                 "started_at": _iso(run.get("started_at")), "finished_at": _iso(run.get("finished_at")),
                 "seed": None if run.get("seed") is None else int(run["seed"]),
+                "protocol": str(config.get("protocol") or "pairwise"),
                 "fingerprint": _clean(run.get("fingerprint"))},
         "judge": {"spec": _clean(str(run.get("judge"))), "identity": _clean(identity, IDENTITY_KEYS)},
         "decoding": (decoding := _clean(config.get("decoding") or {}, DECODING_KEYS)),

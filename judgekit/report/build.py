@@ -197,7 +197,8 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
         probes.append(s)
     card = bias_card(db, run_id)
     html = _env().get_template("run.html.j2").render(
-        run={k: _text(run.get(k)) for k in ("run_id", "suite", "judge", "dataset", "status")},
+        run={**{k: _text(run.get(k)) for k in ("run_id", "suite", "judge", "dataset", "status")},
+             "protocol": "pointwise" if pointwise == "protocol" else ""},
         headline=" ".join(x for x in (headline(pos) if len(pos) else "", sections.bias_headline(profile)) if x)
         or headline(metrics),
         profile=_fig(charts.bias_profile_figure(profile)), profile_rows=profile.to_dict("records"),
