@@ -185,10 +185,9 @@ class PointwiseJudge(Judge):
         subs: dict[str, JudgeRequest] = {}
         waiting: dict[str, list[JudgeRequest]] = defaultdict(list)
         for r in pairs:
-            for p in r.parts:
-                subs.setdefault(p.key, p)
-                if r not in waiting[p.key]:
-                    waiting[p.key].append(r)
+            for p in dict.fromkeys(x.key for x in r.parts):  # a pair whose two parts are one request: once
+                subs.setdefault(p, r.parts[0] if r.parts[0].key == p else r.parts[1])
+                waiting[p].append(r)
         known: dict[str, JudgeOutput] = {}
         if self.store is not None:
             for row in self.store.stored_scores(sorted(subs)).to_dict(orient="records"):

@@ -249,6 +249,11 @@ def points_text(est: float, lo: float, hi: float) -> str:
     return f"{est:+.2f} points (95% CI {lo:+.2f} to {hi:+.2f})"
 
 
+def _p_words(p: float) -> str:
+    text = format_p(p)
+    return "p " + (text if text.startswith("<") else f"= {text}")
+
+
 def score_sentence(m: pd.DataFrame) -> str:
     """Pointwise runs: the cued response's score shift, in points, net of the neutral insertion where there is one."""
     rows = {r["metric"]: r for r in m[m["metric"].isin(SCORE_METRICS) & (m["subset"] == "all")].to_dict("records")}
@@ -257,7 +262,7 @@ def score_sentence(m: pd.DataFrame) -> str:
         return ""
     text = (f" Each response scored alone: the cue moved the cued response's score by "
             f"{points_text(_num(shift['estimate']), _num(shift['ci_low']), _num(shift['ci_high']))}, "
-            f"{format_p(_num(shift['p_value']))}, n = {int(_num(shift['n']))} pairs")
+            f"{_p_words(_num(shift['p_value']))}, n = {int(_num(shift['n']))} pairs")
     net = rows.get("score_shift_net")
     if net is not None:
         text += (f"; against the neutral insertion, by "

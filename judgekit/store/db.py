@@ -12,6 +12,7 @@ writes them at the next flush.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -70,6 +71,8 @@ class Store:
         self.lock_timeout_s = lock_timeout_s
         self._identity: tuple[int, int] | None = None
         self._store_id: str | None = None  # a random id in `meta`: a replaced file has another (or none)
+        # row writes from several threads of this process (the verdict writer's, a pointwise judge's) take turns
+        self._write_lock = threading.RLock()
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as con:
@@ -224,7 +227,7 @@ class Store:
         if not rows:
             return
         df = pd.DataFrame(rows, columns=list(columns))
-        with self.connect(timeout_s=timeout_s) as con:
+        with self._write_lock, self.connect(timeout_s=timeout_s) as con:
             con.register("_rows", df)
             con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM _rows")
             con.unregister("_rows")
