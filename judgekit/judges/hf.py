@@ -11,6 +11,12 @@ Two scoring modes:
 * ``generate``: the model writes an answer (greedy at temperature 0, sampled
   otherwise) which the strict text reader (:mod:`judgekit.judges.parse`) reads.
 
+Score sub-requests of the pointwise protocol (``JudgeRequest.scale`` set): in ``logprobs`` mode the
+prompt is followed by the template's ``answer_prefix`` and the expected score is read from the
+next-token distribution over the tokens that spell the scale's values (``score:expected``, invalid
+below ``min_letter_mass`` on the scale; a two-token value such as "10" is read in a second pass);
+in ``generate`` mode the answer is read by the strict score reader (:mod:`judgekit.judges.scores`).
+
 Requests are sorted by token length and run in left-padded batches, so padding
 stays small; results are yielded after every batch.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import math
 import os
 import time
 import warnings
@@ -30,6 +37,7 @@ import torch
 
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, check_min_mass, read_ab_logits, read_text
+from judgekit.judges.scores import read_expected_score, scale_values
 from judgekit.types import JudgeOutput, JudgeRequest
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
@@ -288,10 +296,14 @@ class HFJudge(Judge):
         return encode(self.tokenizer, text, self.templated)
 
     def encode_requests(self, requests: Sequence[JudgeRequest]) -> list[list[int]]:
-        """Token ids of every request, tokenized in one batched call (the fast tokenizer's batch path)."""
+        """Token ids of every request, tokenized in one batched call (the fast tokenizer's batch path).
+
+        In logprobs mode a score sub-request's answer opens with the template's ``answer_prefix``
+        ("Rating: [["), so the next token is the score's."""
         if not requests:
             return []
-        texts = [render_prompt(self.tokenizer, r.messages, add_generation_prompt=True) for r in requests]
+        texts = [render_prompt(self.tokenizer, r.messages, add_generation_prompt=True)
+                 + (r.answer_prefix if self.mode == "logprobs" and r.scale is not None else "") for r in requests]
         return [list(ids) for ids in self.tokenizer(texts, add_special_tokens=not self.templated)["input_ids"]]
 
     def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
@@ -316,7 +328,12 @@ class HFJudge(Judge):
         """Run a batch; on out-of-memory split it in halves, down to single requests."""
         try:
             t0 = time.perf_counter()
-            outs = self._logprobs(seqs) if self.mode == "logprobs" else self._generate(seqs)
+            if self.mode == "generate":
+                outs = self._generate(seqs)
+            elif reqs[0].scale is not None:
+                outs = self._expected_scores(seqs, reqs[0].scale)
+            else:
+                outs = self._logprobs(seqs)
             per = (time.perf_counter() - t0) / len(seqs)
         except torch.OutOfMemoryError as e:
             self._free_memory()
@@ -353,6 +370,51 @@ class HFJudge(Judge):
             outs.append(JudgeOutput(choice=r.choice, p_a=r.p_a, p_b=r.p_b,  # type: ignore[arg-type]
                                     p_ab_mass=r.p_ab_mass, parse_rule=r.rule,
                                     raw=self.tokenizer.decode([int(top[row])]),
+                                    input_tokens=len(s), output_tokens=0))
+        return outs
+
+    def score_spellings(self, scale: tuple[int, int]) -> dict[int, list[int]]:
+        """The token ids that spell each value of ``scale`` after the answer prefix (one or two tokens)."""
+        out: dict[int, list[int]] = {}
+        for v in scale_values(scale):
+            ids = [int(x) for x in self.tokenizer.encode(str(v), add_special_tokens=False)]
+            if not 1 <= len(ids) <= 2:
+                raise JudgeError(f"the tokenizer spells the score {v} in {len(ids)} tokens; logprobs mode reads scores "
+                                 "of one or two tokens (use mode='generate' or a shorter scale)")
+            out[v] = ids
+        return out
+
+    @torch.inference_mode()
+    def _next_logp(self, seqs: Sequence[list[int]]) -> torch.Tensor:
+        out = self.model(**self._inputs(seqs), use_cache=False, **self._keep_last)
+        return torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
+
+    @torch.inference_mode()
+    def _expected_scores(self, seqs: Sequence[list[int]], scale: tuple[int, int]) -> list[JudgeOutput]:
+        """Expected scores from the next-token distribution after the answer prefix (``score:expected``).
+
+        A value spelled in two tokens (10 as "1", "0") has probability p(first) * p(second | first), read in a
+        second pass after the first token; the one-token value that shares the first token keeps the rest."""
+        spell = self.score_spellings(scale)
+        logp = self._next_logp(seqs)
+        heads = sorted({ids[0] for ids in spell.values() if len(ids) == 2})
+        second = {h: self._next_logp([[*s, h] for s in seqs]) for h in heads}
+        outs = []
+        for row, s in enumerate(seqs):
+            masses: dict[int, float] = {}
+            for v, ids in spell.items():
+                lp = float(logp[row, ids[0]])
+                if len(ids) == 2:
+                    lp += float(second[ids[0]][row, ids[1]])
+                elif ids[0] in second:  # "1" not followed by the second token of a longer value
+                    tails = [w[1] for w in spell.values() if len(w) == 2 and w[0] == ids[0]]
+                    rest = 1.0 - float(torch.exp(second[ids[0]][row, tails]).sum())
+                    lp += math.log(max(rest, 1e-300))
+                masses[v] = lp
+            r = read_expected_score(masses, min_score_mass=self.min_letter_mass)
+            raw = "—" if r.score is None else f"{r.score:.3f}"
+            outs.append(JudgeOutput(choice="invalid", score_first=r.score, parse_rule=r.rule,
+                                    raw=f"expected score {raw} (probability on the scale {r.mass:.3f})",
                                     input_tokens=len(s), output_tokens=0))
         return outs
 
