@@ -95,3 +95,31 @@ def test_reward_model_scores_each_response_by_its_reward(rm_dir, tmp_path):  # n
         want = judge.score([judge.encode_response(t.prompt, t.first), judge.encode_response(t.prompt, t.second)])
         assert out.parse_rule == "score:reward"
         assert (out.score_first, out.score_second) == pytest.approx(tuple(want), abs=1e-4)
+
+
+def test_api_judge_reads_the_expected_score_from_top_logprobs():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fake_openai import FakeOpenAI, reply
+
+    from judgekit.judges.openai_compat import OpenAICompatJudge
+
+    def responder(req, i):
+        user = req["messages"][-1]["content"]
+        if "Paris." in user and "capital of France is" not in user:
+            return reply("7", [("7", math.log(0.6)), ("8", math.log(0.4))])
+        return reply("A fine answer. Rating: [[6]]", None)  # no logprobs: the text score stands
+
+    tmpl = load_template("pointwise")
+    with FakeOpenAI(responder) as server:
+        judge = OpenAICompatJudge("openai/fake", api_base=server.base_url)
+        reqs = [pointwise_request(tmpl, judge.identity(), t) for t in _trials()]
+        outs = {r.key: o for r, o in PointwiseJudge(judge).judge(reqs)}
+        judge.close()
+        n_sent = len(server.requests)
+    assert n_sent == len({p.key for r in reqs for p in r.parts}) == 4  # four distinct answers, each asked once
+    first = outs[reqs[0].key]  # "Paris." then "The capital of France is Paris."
+    assert first.score_first == pytest.approx(7.4) and first.score_second == 6.0 and first.choice == "A"
+    assert first.parse_rule == "score:expected|score:text:bracket"
