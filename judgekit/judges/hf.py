@@ -385,9 +385,24 @@ class HFJudge(Judge):
         return out
 
     @torch.inference_mode()
-    def _next_logp(self, seqs: Sequence[list[int]]) -> torch.Tensor:
-        out = self.model(**self._inputs(seqs), use_cache=False, **self._keep_last)
-        return torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
+    def _next_logp(self, seqs: Sequence[list[int]], then: int | None = None
+                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Next-token log-probabilities after each sequence; with ``then``, also after the sequence and the token
+        ``then`` (one more step on the key-value cache of the first pass)."""
+        inputs = self._inputs(seqs)
+        out = self.model(**inputs, use_cache=then is not None, **self._keep_last)
+        first = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
+        if then is None:
+            return first, None
+        mask = torch.cat([inputs["attention_mask"], torch.ones_like(inputs["attention_mask"][:, :1])], dim=-1)
+        # transformers >= 5 names the key-value cache "cache"; earlier versions "past_key_values"
+        name = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        step: dict[str, Any] = {"input_ids": torch.full((len(seqs), 1), then, device=mask.device),
+                                "attention_mask": mask, name: getattr(out, name)}
+        if self._takes_positions:
+            step["position_ids"] = inputs["attention_mask"].sum(-1, keepdim=True)
+        nxt = self.model(**step, use_cache=False)
+        return first, torch.log_softmax(nxt.logits[:, -1, :].float(), dim=-1)
 
     @torch.inference_mode()
     def _expected_scores(self, seqs: Sequence[list[int]], scale: tuple[int, int]) -> list[JudgeOutput]:
@@ -396,9 +411,11 @@ class HFJudge(Judge):
         A value spelled in two tokens (10 as "1", "0") has probability p(first) * p(second | first), read in a
         second pass after the first token; the one-token value that shares the first token keeps the rest."""
         spell = self.score_spellings(scale)
-        logp = self._next_logp(seqs)
         heads = sorted({ids[0] for ids in spell.values() if len(ids) == 2})
-        second = {h: self._next_logp([[*s, h] for s in seqs]) for h in heads}
+        logp, after = self._next_logp(seqs, heads[0] if heads else None)
+        second = {heads[0]: after} if heads else {}
+        for h in heads[1:]:  # a scale with several two-token heads: a full pass per further head
+            second[h] = self._next_logp([[*s, h] for s in seqs])[0]
         outs = []
         for row, s in enumerate(seqs):
             masses: dict[int, float] = {}
