@@ -218,6 +218,11 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
     runs["n_items"] = [len(per[r]["hash"]) for r in run_ids]
     warnings = differences(runs, per, len(items))
     runs["backend"] = [(_config(c).get("judge_identity") or {}).get("backend") for c in runs["config"]]
+    runs["protocol"] = [_config(c).get("protocol") or "pairwise" for c in runs["config"]]
+    if runs["protocol"].nunique() > 1:
+        warnings.append("the runs ask their judges by different protocols ("
+                        + ", ".join(f"{lab}: {p}" for lab, p in zip(runs["label"], runs["protocol"], strict=True))
+                        + "); every estimate here is about the pair verdicts, which each protocol reaches differently")
     runs = runs.drop(columns=["config"])
     profile = _profile(per, run_ids, labels)
     criteria = _criteria(per, run_ids, items)

@@ -253,3 +253,25 @@ def test_mcq_items_cannot_run_pointwise():
     item = Item("m1", "Which?", "", "", label="A", options=("x", "y"))
     with pytest.raises(ValueError, match="multiple-choice"):
         _plan(["position"], [item])
+
+
+def test_dry_run_counts_the_distinct_score_requests(tmp_path):
+    from judgekit.dryrun import dry_run_suite
+
+    data = write_fact_items(tmp_path / "d.jsonl", 8)
+    d = dry_run_suite("bias", judge="scripted/gold", data=str(data), probes=["position", "authority"],
+                      protocol="pointwise", db=None)
+    n_conditions = 4  # authority: cue_gold, cue_other, neutral_gold, neutral_other (control is position's)
+    assert d["n_trials"] == 8 * 2 + 8 * 2 * 5 and d["n_requests"] == 8 * (2 + n_conditions)
+
+
+def test_compare_states_the_protocols_of_the_runs(tmp_path):
+    from judgekit.compare import compare_runs
+
+    data = write_fact_items(tmp_path / "d.jsonl", 10)
+    db = tmp_path / "c.duckdb"
+    ids = [api.evaluate("bias", judge="scripted/gold", data=str(data), db=db, probes=["position", "authority"],
+                        protocol=p, make_report=False, progress=False).run_id for p in ("pairwise", "pointwise")]
+    c = compare_runs(db, ids, n_boot=20)
+    assert list(c.runs["protocol"]) == ["pairwise", "pointwise"]
+    assert any("different protocols" in w for w in c.warnings)

@@ -243,7 +243,9 @@ def _rank_figure(c: Any) -> Any:
 
 
 def _profile_records(c: Any) -> list[dict[str, Any]]:
-    pointwise = {lab: b in POINTWISE_BACKENDS for lab, b in zip(c.runs["label"], c.runs["backend"], strict=True)}
+    pointwise = {lab: "protocol" if proto == "pointwise" else b in POINTWISE_BACKENDS
+                 for lab, b, proto in zip(c.runs["label"], c.runs["backend"],
+                                          c.runs.get("protocol", ["pairwise"] * len(c.runs)), strict=True)}
     out = []
     for r in c.profile.to_dict("records"):
         args = (r["metric"], r["estimate"], r["ci_low"], r["ci_high"], r["n"], "")
