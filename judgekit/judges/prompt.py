@@ -148,7 +148,7 @@ def load_template(name_or_path: str = "pairwise") -> PromptTemplate:
         if field not in spec:
             raise ValueError(f"{path}: prompt template lacks the field '{field}'")
     scale = None
-    if spec.get("scale") is not None:
+    if isinstance(spec.get("scale"), list):  # a pointwise scale; other templates use the key for text ("1-5")
         from judgekit.judges.scores import check_scale
 
         scale = check_scale(spec["scale"], f"{path}: scale")
