@@ -275,3 +275,9 @@ def test_compare_states_the_protocols_of_the_runs(tmp_path):
     c = compare_runs(db, ids, n_boot=20)
     assert list(c.runs["protocol"]) == ["pairwise", "pointwise"]
     assert any("different protocols" in w for w in c.warnings)
+
+
+def test_mitigations_are_refused_for_pointwise():
+    with pytest.raises(ValueError, match="mitigations are written for pairwise judging"):
+        _plan(["position"], mitigations="system-prompt")
+    assert _plan(["position"], mitigations="none").trials  # "none" alone is no mitigation

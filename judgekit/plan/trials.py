@@ -118,6 +118,9 @@ def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 
     n_rep, frac = repeat_policy(suite, stochastic=stochastic, repeats=repeats, repeat_fraction=repeat_fraction)
     options = {"repeats": n_rep, "repeat_fraction": frac}
     mits = parse_mitigations(mitigations)
+    if proto == "pointwise" and [m for m in mits if m != "none"]:
+        raise ValueError("mitigations are written for pairwise judging (their texts and aggregates compare two "
+                         "responses); run --protocol pointwise without --mitigations")
     trials = build_trials(suite, items, seed=seed, options=options, protocol=proto)
     if mode == "compose":
         trials = compose(trials, mits)
