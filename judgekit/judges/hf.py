@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import math
 import os
 import time
 import warnings
@@ -37,7 +36,6 @@ import torch
 
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, check_min_mass, read_ab_logits, read_text
-from judgekit.judges.scores import read_expected_score, scale_values
 from judgekit.types import JudgeOutput, JudgeRequest
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
@@ -331,7 +329,9 @@ class HFJudge(Judge):
             if self.mode == "generate":
                 outs = self._generate(seqs)
             elif reqs[0].scale is not None:
-                outs = self._expected_scores(seqs, reqs[0].scale)
+                from judgekit.judges.hf_scores import expected_scores
+
+                outs = expected_scores(self, seqs, reqs[0].scale)
             else:
                 outs = self._logprobs(seqs)
             per = (time.perf_counter() - t0) / len(seqs)
@@ -370,68 +370,6 @@ class HFJudge(Judge):
             outs.append(JudgeOutput(choice=r.choice, p_a=r.p_a, p_b=r.p_b,  # type: ignore[arg-type]
                                     p_ab_mass=r.p_ab_mass, parse_rule=r.rule,
                                     raw=self.tokenizer.decode([int(top[row])]),
-                                    input_tokens=len(s), output_tokens=0))
-        return outs
-
-    def score_spellings(self, scale: tuple[int, int]) -> dict[int, list[int]]:
-        """The token ids that spell each value of ``scale`` after the answer prefix (one or two tokens)."""
-        out: dict[int, list[int]] = {}
-        for v in scale_values(scale):
-            ids = [int(x) for x in self.tokenizer.encode(str(v), add_special_tokens=False)]
-            if not 1 <= len(ids) <= 2:
-                raise JudgeError(f"the tokenizer spells the score {v} in {len(ids)} tokens; logprobs mode reads scores "
-                                 "of one or two tokens (use mode='generate' or a shorter scale)")
-            out[v] = ids
-        return out
-
-    @torch.inference_mode()
-    def _next_logp(self, seqs: Sequence[list[int]], then: int | None = None
-                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Next-token log-probabilities after each sequence; with ``then``, also after the sequence and the token
-        ``then`` (one more step on the key-value cache of the first pass)."""
-        inputs = self._inputs(seqs)
-        out = self.model(**inputs, use_cache=then is not None, **self._keep_last)
-        first = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
-        if then is None:
-            return first, None
-        mask = torch.cat([inputs["attention_mask"], torch.ones_like(inputs["attention_mask"][:, :1])], dim=-1)
-        # transformers >= 5 names the key-value cache "cache"; earlier versions "past_key_values"
-        name = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
-        step: dict[str, Any] = {"input_ids": torch.full((len(seqs), 1), then, device=mask.device),
-                                "attention_mask": mask, name: getattr(out, name)}
-        if self._takes_positions:
-            step["position_ids"] = inputs["attention_mask"].sum(-1, keepdim=True)
-        nxt = self.model(**step, use_cache=False)
-        return first, torch.log_softmax(nxt.logits[:, -1, :].float(), dim=-1)
-
-    @torch.inference_mode()
-    def _expected_scores(self, seqs: Sequence[list[int]], scale: tuple[int, int]) -> list[JudgeOutput]:
-        """Expected scores from the next-token distribution after the answer prefix (``score:expected``).
-
-        A value spelled in two tokens (10 as "1", "0") has probability p(first) * p(second | first), read in a
-        second pass after the first token; the one-token value that shares the first token keeps the rest."""
-        spell = self.score_spellings(scale)
-        heads = sorted({ids[0] for ids in spell.values() if len(ids) == 2})
-        logp, after = self._next_logp(seqs, heads[0] if heads else None)
-        second = {heads[0]: after} if heads else {}
-        for h in heads[1:]:  # a scale with several two-token heads: a full pass per further head
-            second[h] = self._next_logp([[*s, h] for s in seqs])[0]
-        outs = []
-        for row, s in enumerate(seqs):
-            masses: dict[int, float] = {}
-            for v, ids in spell.items():
-                lp = float(logp[row, ids[0]])
-                if len(ids) == 2:
-                    lp += float(second[ids[0]][row, ids[1]])
-                elif ids[0] in second:  # "1" not followed by the second token of a longer value
-                    tails = [w[1] for w in spell.values() if len(w) == 2 and w[0] == ids[0]]
-                    rest = 1.0 - float(torch.exp(second[ids[0]][row, tails]).sum())
-                    lp += math.log(max(rest, 1e-300))
-                masses[v] = lp
-            r = read_expected_score(masses, min_score_mass=self.min_letter_mass)
-            raw = "—" if r.score is None else f"{r.score:.3f}"
-            outs.append(JudgeOutput(choice="invalid", score_first=r.score, parse_rule=r.rule,
-                                    raw=f"expected score {raw} (probability on the scale {r.mass:.3f})",
                                     input_tokens=len(s), output_tokens=0))
         return outs
 
