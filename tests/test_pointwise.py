@@ -281,3 +281,16 @@ def test_mitigations_are_refused_for_pointwise():
     with pytest.raises(ValueError, match="mitigations are written for pairwise judging"):
         _plan(["position"], mitigations="system-prompt")
     assert _plan(["position"], mitigations="none").trials  # "none" alone is no mitigation
+
+
+def test_report_and_card_state_the_protocol_and_the_score_shift(tmp_path):
+    data = write_fact_items(tmp_path / "d.jsonl", 8)
+    res = api.evaluate("bias", judge="scripted/score_cue=2,score_noise=1", data=str(data), db=tmp_path / "r.duckdb",
+                       probes=["position", "bandwagon"], protocol="pointwise", out=tmp_path / "out", progress=False)
+    html = res.report_path.read_text(encoding="utf-8")
+    assert "Protocol <b>pointwise</b>" in html and "By design" in html
+    assert "Each response scored alone: the cue moved the cued response&#39;s score by +" in html
+    from judgekit.card import bias_card
+
+    card = bias_card(tmp_path / "r.duckdb", res.run_id)
+    assert card["run"]["protocol"] == "pointwise" and "score_shift_net" in card["headline"]["bandwagon"]
