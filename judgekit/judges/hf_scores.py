@@ -1,4 +1,4 @@
-"""Expected scores of pointwise score sub-requests on a transformers judge in logprobs mode.
+"""Expected scores of pointwise score sub-requests on a transformers judge (``HFJudge``) in logprobs mode.
 
 After the prompt and the template's ``answer_prefix`` ("Rating: [["), the next-token distribution is read
 at the tokens that spell each value of the scale; the expected score is sum(v * p(v)) / sum(p(v))
@@ -13,16 +13,13 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from judgekit.judges.base import JudgeError
 from judgekit.judges.scores import read_expected_score, scale_values
 from judgekit.types import JudgeOutput
-
-if TYPE_CHECKING:
-    from judgekit.judges.hf import HFJudge
 
 
 def score_spellings(tokenizer: Any, scale: tuple[int, int]) -> dict[int, list[int]]:
@@ -38,7 +35,7 @@ def score_spellings(tokenizer: Any, scale: tuple[int, int]) -> dict[int, list[in
 
 
 @torch.inference_mode()
-def next_logp(judge: HFJudge, seqs: Sequence[list[int]], then: int | None = None
+def next_logp(judge: Any, seqs: Sequence[list[int]], then: int | None = None
               ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Next-token log-probabilities after each sequence; with ``then``, also after the sequence and the token
     ``then`` (one more step on the key-value cache of the first pass)."""
@@ -59,7 +56,7 @@ def next_logp(judge: HFJudge, seqs: Sequence[list[int]], then: int | None = None
 
 
 @torch.inference_mode()
-def expected_scores(judge: HFJudge, seqs: Sequence[list[int]], scale: tuple[int, int]) -> list[JudgeOutput]:
+def expected_scores(judge: Any, seqs: Sequence[list[int]], scale: tuple[int, int]) -> list[JudgeOutput]:
     """The expected score of each encoded score sub-request (module docstring)."""
     spell = score_spellings(judge.tokenizer, scale)
     heads = sorted({ids[0] for ids in spell.values() if len(ids) == 2})

@@ -1,6 +1,6 @@
 """Pointwise judging: each response of a pair scored alone, the pair verdict from the two scores.
 
-A pointwise trial renders to a pair request (:func:`pointwise_request`) that carries two score
+A pointwise trial renders to a pair request (:func:`judgekit.judges.prompt.pointwise_request`) that carries two score
 sub-requests (``JudgeRequest.parts``): the response shown first and the response shown second, each
 scored alone from the pointwise template (``suites/prompts/pointwise.yaml``, whose ``scale`` key gives
 the scale). Prompt-level cue text (``user_prefix``, ``user_suffix``, ``system_extra``) goes only into the
@@ -20,79 +20,20 @@ are kept in ``score_first`` / ``score_second``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from judgekit.engine.keys import request_key
 from judgekit.judges.base import Judge
-from judgekit.judges.scores import SCORE_READER, read_score_text
-from judgekit.types import JudgeOutput, JudgeRequest, Trial
+from judgekit.judges.prompt import pointwise_request, score_request
+from judgekit.judges.scores import read_score_text
+from judgekit.types import JudgeOutput, JudgeRequest
 
 if TYPE_CHECKING:
-    from judgekit.judges.prompt import PromptTemplate
     from judgekit.store.db import Store
 
-#: the prompt-level texts a probe adds (they follow the cue's ``score_slot``)
-PROMPT_CUES = ("system_extra", "user_prefix", "user_suffix")
-SLOTS = ("A", "B")
-
-
-def score_context(trial: Trial, slot: str) -> dict[str, Any]:
-    """The variables a pointwise template sees when the response at presented ``slot`` is scored."""
-    target = trial.cue.get("score_slot") if trial.cue else None
-    cued = target is None or target == slot
-    ctx: dict[str, Any] = {"question": trial.prompt, "response": trial.first if slot == "A" else trial.second,
-                           "preamble": trial.preamble}
-    for name in PROMPT_CUES:
-        ctx[name] = getattr(trial, name) if cued else ""
-    return ctx
-
-
-def _check_template(template: PromptTemplate) -> tuple[int, int]:
-    if template.scale is None:
-        raise ValueError(f"prompt template {template.name!r} has no 'scale': the pointwise protocol needs a "
-                         "pointwise template (pointwise, pointwise-rubric, or a YAML file with a scale key)")
-    return template.scale
-
-
-def score_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial, slot: str,
-                  sample_index: int = 0) -> JudgeRequest:
-    """The sub-request that scores the response at presented ``slot`` of ``trial`` alone."""
-    from judgekit.judges.prompt import render_source
-
-    scale = _check_template(template)
-    if trial.followup or trial.between:
-        raise ValueError(f"trial {trial.trial_id}: a pointwise trial has no follow-up turn and no text between "
-                         "two responses")
-    ctx = score_context(trial, slot)
-    msgs: list[dict[str, str]] = []
-    system = render_source(template.system, ctx).strip()
-    if system:
-        msgs.append({"role": "system", "content": system})
-    msgs.append({"role": "user", "content": render_source(template.user, ctx).strip()})
-    messages = tuple(msgs)
-    prompt = "\n\n".join(x for x in (ctx["user_prefix"], trial.prompt, ctx["user_suffix"]) if x)
-    pieces = SimpleNamespace(prompt=prompt, first=ctx["response"], second="", followup="")
-    ident = {**identity, "score": {"scale": list(scale), "answer_prefix": template.answer_prefix,
-                                   "reader": SCORE_READER}}
-    return JudgeRequest(key=request_key(ident, messages, pieces, sample_index), messages=messages, prompt=prompt,
-                        first=ctx["response"], second="", sample_index=sample_index, protocol="pointwise",
-                        scale=scale, answer_prefix=template.answer_prefix)
-
-
-def pointwise_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial,
-                      sample_index: int = 0) -> JudgeRequest:
-    """A pointwise trial's pair request: its two score sub-requests in ``parts`` (module docstring)."""
-    parts = tuple(score_request(template, identity, trial, s, sample_index) for s in SLOTS)
-    key = hashlib.sha256(json.dumps(["pointwise", parts[0].key, parts[1].key]).encode()).hexdigest()[:32]
-    return JudgeRequest(key=key, messages=parts[0].messages, prompt=trial.prompt, first=trial.first,
-                        second=trial.second, sample_index=sample_index, protocol="pointwise", parts=parts,
-                        scale=parts[0].scale)
-
+__all__ = ["PointwiseJudge", "pair_output", "pointwise_request", "read_score", "score_request"]
 
 def read_score(req: JudgeRequest, out: JudgeOutput) -> JudgeOutput:
     """A score sub-request's output with its score in ``score_first``: a backend that reads scores itself
