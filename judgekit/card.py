@@ -34,7 +34,9 @@ HEADLINE_METRICS = {
             "robustness_rate", "harmful_flips",
             "helpful_flips"),
     "fallacy": ("flawed_preference_rate", "flawed_both_orders", "accuracy", "tie_rate"),
-    "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift"),
+    "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift",
+              # pointwise runs: the cued response's score shift in points (judgekit.stats.pointwise)
+              "score_shift_net", "score_shift", "added_text_score_shift", "score_tie_rate"),
     # an mcq run (judgekit/stats/mcq.py)
     "mcq_position": ("mcq_gold_position_gap", "mcq_accuracy", "mcq_invalid_rate"),
     "mcq_cue": ("mcq_cue_net_shift", "mcq_cue_shift", "mcq_added_text_shift", "mcq_accuracy", "mcq_invalid_rate"),
@@ -142,6 +144,7 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
         "run": {"run_id": str(run_id), "suite": str(run.get("suite")), "status": str(run.get("status")),
                 "started_at": _iso(run.get("started_at")), "finished_at": _iso(run.get("finished_at")),
                 "seed": None if run.get("seed") is None else int(run["seed"]),
+                "protocol": str(config.get("protocol") or "pairwise"),
                 "fingerprint": _clean(run.get("fingerprint"))},
         "judge": {"spec": _clean(str(run.get("judge"))), "identity": _clean(identity, IDENTITY_KEYS)},
         "decoding": (decoding := _clean(config.get("decoding") or {}, DECODING_KEYS)),

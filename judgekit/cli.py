@@ -143,6 +143,9 @@ def _cmd_eval(a: argparse.Namespace) -> int:
                else f" (resumed: {s.n_done_before} already done)")
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
           f"{s.n_cached} from cache, {s.n_errors} errors, {s.seconds:.1f} s")
+    if s.n_scores_asked or s.n_scores_stored:
+        print(f"pointwise: {s.n_scores_asked} score requests sent to the judge (each response scored alone, "
+              f"each distinct request once), {s.n_scores_stored} found in the scores table")
     print_run_summary(a.db, res.run_id, verbose=getattr(a, "verbose", False))
     from judgekit.console import generation_lines
 

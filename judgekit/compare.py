@@ -221,10 +221,16 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
     runs["n_items"] = [len(per[r]["hash"]) for r in run_ids]
     warnings = differences(runs, per, len(items))
     kinds = compare_mcq.protocols(runs["config"].tolist())
-    if len(kinds) > 1:
-        raise ValueError(f"the runs use different protocols ({', '.join(sorted(kinds))}); compare runs of one protocol")
+    if len(kinds) > 1 and compare_mcq.PROTOCOL in kinds:  # pairwise and pointwise runs both end in pair verdicts
+        raise ValueError(f"the runs use different protocols ({', '.join(sorted(kinds))}); an mcq run compares only "
+                         "with mcq runs")
     mcq = kinds == {compare_mcq.PROTOCOL}
     runs["backend"] = [(_config(c).get("judge_identity") or {}).get("backend") for c in runs["config"]]
+    runs["protocol"] = [_config(c).get("protocol") or "pairwise" for c in runs["config"]]
+    if runs["protocol"].nunique() > 1:
+        warnings.append("the runs ask their judges by different protocols ("
+                        + ", ".join(f"{lab}: {p}" for lab, p in zip(runs["label"], runs["protocol"], strict=True))
+                        + "); every estimate here is about the pair verdicts, which each protocol reaches differently")
     runs = runs.drop(columns=["config"])
     if mcq:  # multiple-choice runs: the mcq criteria (judgekit/compare_mcq.py)
         frames = compare_mcq.load(db, run_ids)

@@ -325,9 +325,50 @@ def mitigation_advice(metrics: list[Row], order: Sequence[str] = ()) -> list[str
     return out
 
 
+#: pointwise runs: the score shift shown per probe, the first one the run has
+SCORE_HEADLINES = ("score_shift_net", "score_shift")
+
+
+def score_lines(metrics: list[Row], order: Sequence[str] = ()) -> list[str]:
+    """Pointwise runs: per cue probe, the cued response's score shift in points (net of the neutral insertion
+    where the run has it), and the tie rate of the scores; nothing for other runs."""
+    by_probe: dict[str, dict[str, Row]] = {}
+    for r in metrics:
+        if (r.get("subset") or "all") == "all" and r["metric"] in (*SCORE_HEADLINES, "score_tie_rate"):
+            by_probe.setdefault(str(r["probe"]), {})[str(r["metric"])] = r
+    rank = {p: i for i, p in enumerate(order)}
+    body = []
+    for probe, rows in sorted(by_probe.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
+        m = next((x for x in SCORE_HEADLINES if x in rows), None)
+        if m is None:
+            continue
+        r = rows[m]
+        est = "–" if _missing(r.get("estimate")) else f"{float(r['estimate']):+.2f}"
+        body.append([probe, m, est, _points_interval(r), pval(r.get("p_value")),
+                     str(r.get("n") if r.get("n") is not None else "–")])
+    ties = [r for rows in by_probe.values() for k, r in rows.items() if k == "score_tie_rate"]
+    if not body and not ties:
+        return []
+    out = []
+    if body:
+        out = ["score shift of the cued response (points of the scale, 95% interval; each response scored alone):",
+               *table(body, ["probe", "metric", "estimate", "95% CI", "p (sign test)", "n pairs"])]
+    if ties and not _missing(ties[0].get("estimate")):
+        out.append(f"tied scores (equal scores, a tie verdict): {_share(ties[0]['estimate'])} of "
+                   f"{ties[0].get('n')} items")
+    return out
+
+
+def _points_interval(r: Row) -> str:
+    if _missing(r.get("ci_low")) or _missing(r.get("ci_high")):
+        return "–"
+    return f"[{float(r['ci_low']):+.2f}, {float(r['ci_high']):+.2f}]"
+
+
 def summary_lines(metrics: list[Row], items: dict[str, int] | None = None, order: Sequence[str] = ()) -> list[str]:
-    """The console summary of a run: headline per probe (in ``order``), then mitigation x bias."""
-    out = probe_lines(metrics, items, order)
+    """The console summary of a run: headline per probe (in ``order``), score shifts of a pointwise run, then
+    mitigation x bias."""
+    out = probe_lines(metrics, items, order) + score_lines(metrics, order)
     mit = mitigation_lines(metrics, order)
     if mit:
         out += mit

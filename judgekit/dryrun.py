@@ -243,6 +243,8 @@ def dry_run(judge: str | Judge | None, trials: Sequence[Trial], *, items: Sequen
             hits = Store(db, create=False).cached_outputs([r.key for r in unique])
             cached = set(hits["request_key"])
         to_send = [r for r in unique if r.key not in cached]
+        if any(r.parts for r in to_send):  # pointwise: what is sent is each distinct score sub-request, once
+            to_send = list({p.key: p for r in to_send for p in (r.parts or (r,))}.values())
 
         method, exact = _token_method(judge)
         use_tok = "heuristic" not in method

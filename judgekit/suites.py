@@ -68,6 +68,8 @@ def compute_metrics(suite: SuiteSpec, verdicts: pd.DataFrame, *, seed: int = 0,
         m = self_preference_metrics(df[df["probe"] == "self-preference"], seed=seed)
         m.insert(0, "probe", "self-preference")
         frames.append(m)
+    if "protocol" in df and (df["protocol"] == "pointwise").any():
+        frames.extend(_pointwise_frames(df[df["protocol"] == "pointwise"], list(suite.probes), seed))
     if mitigations and len(mitigations) > 1:
         from judgekit.stats.mitigation import mitigation_metrics
 
@@ -96,4 +98,20 @@ def _cue_frames(df: pd.DataFrame, cue_probes: list[str], seed: int) -> list[pd.D
         m = bias_model(df[df["probe"].isin(cue_probes)])
         m.insert(0, "probe", "all")
         frames.append(m)
+    return frames
+
+
+def _pointwise_frames(df: pd.DataFrame, probes: list[str], seed: int) -> list[pd.DataFrame]:
+    """The score metrics of a pointwise run (:mod:`judgekit.stats.pointwise`), per probe."""
+    from judgekit.stats.pointwise import pointwise_metrics
+
+    frames = []
+    first = next((p for p in probes if (df["probe"] == p).any()), None)
+    for probe in probes:
+        sub = df[df["probe"] == probe]
+        if len(sub):
+            # every probe's control trials are the same requests: the score distribution is given once
+            m = pointwise_metrics(sub, seed=seed, distribution=probe == first)
+            m.insert(0, "probe", probe)
+            frames.append(m)
     return frames

@@ -130,6 +130,12 @@ class JudgeRequest:
     protocol: str = "pairwise"
     #: mcq: the options in presented order
     options: tuple[str, ...] = ()
+    #: pointwise: the two score sub-requests (the response shown first, then second, each scored alone)
+    parts: tuple[JudgeRequest, ...] = ()
+    #: a score sub-request: the (lowest, highest) score of the template's scale; None for a verdict request
+    scale: tuple[int, int] | None = None
+    #: a score sub-request: text that opens the judge's answer, after which logits readers read the score token
+    answer_prefix: str = ""
 
 
 @dataclass
@@ -149,7 +155,8 @@ class JudgeOutput:
     parse_rule: str | None = None
     #: for probability readers: the probability on the two letters at the position read
     p_ab_mass: float | None = None
-    #: pointwise: the scores of the responses shown first and second (the verdict follows from them)
+    #: pointwise: the scores of the responses shown first and second (the verdict follows from them); the
+    #: output of a score sub-request (``JudgeRequest.scale`` set) holds its one score in ``score_first``
     score_first: float | None = None
     score_second: float | None = None
 

@@ -8,6 +8,7 @@ import pytest
 
 from judgekit import __version__
 from judgekit.cli import build_parser, main
+from judgekit.resources import template_names
 from tests.conftest import write_fact_items
 
 JUDGE = "scripted/first=0.3,bandwagon=0.4"
@@ -123,7 +124,6 @@ def test_help_lists_the_suites_and_templates(capsys):
     out = " ".join(capsys.readouterr().out.split())
     for suite in ("position", "bias", "bandwagon", "icai", "profile"):
         assert suite in out
-    from judgekit.resources import template_names
 
     assert "pairwise" in template_names() and "mcq" in template_names()
     assert f"({', '.join(template_names())})" in out
@@ -134,7 +134,6 @@ def test_unknown_template_and_data_names_list_the_valid_ones(tmp_path, capsys):
     assert main(["eval", "--judge", "scripted/gold", "--template", "nosuch", "--db", db]) == 2
     err = capsys.readouterr().err.strip()
     from judgekit.datasets.loaders import BUILTIN
-    from judgekit.resources import template_names
 
     assert err == f"judgekit: error: unknown prompt template 'nosuch'; templates: {', '.join(template_names())}"
     assert main(["eval", "--judge", "scripted/gold", "--data", "prefs", "--db", db]) == 2

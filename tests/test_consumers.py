@@ -328,3 +328,103 @@ def test_mcq_consumer_reproduces_stored_estimates(mcq_runs, name):
         assert est is None or est == pytest.approx(s_est, abs=1e-12), (name, key, est, s_est)
         if n is not None:
             assert int(n) == int(s_n), (name, key, n, s_n)
+
+
+# -- pointwise runs: the score shifts every consumer shows ------------------------------------------------------
+
+POINTWISE_JUDGES = ["scripted/score_cue=2,score_noise=1,invalid=0.05", "scripted/score_noise=1"]
+POINTWISE_PROBES = ["position", "bandwagon", "authority", "reflection"]
+
+
+@pytest.fixture(scope="module")
+def pointwise_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pointwise-consumers")
+    data = write_fact_items(tmp / "d.jsonl", 16)
+    db = tmp / "p.duckdb"
+    ids = [api.evaluate("bias", judge=j, data=str(data), db=db, probes=POINTWISE_PROBES, protocol="pointwise",
+                        out=tmp / "out", progress=False).run_id for j in POINTWISE_JUDGES]
+    return db, ids, tmp / "out"
+
+
+def pointwise_sql(db: Path, run_ids: list[str]) -> dict:
+    """score_shift recomputed from the verdict rows in SQL: the cued response's score, cued trial - control."""
+    out = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for r, probe, est, n in con.execute("""
+                WITH t AS (SELECT v.run_id, t.item_id, t.probe, t.condition, t."order", v.score_first AS s1,
+                                  v.score_second AS s2, json_extract_string(t.cue, '$.target') AS tgt
+                           FROM verdicts v JOIN trials t USING (run_id, trial_id)
+                           WHERE t.protocol = 'pointwise' AND v.choice <> 'error' AND t.repeat = 0
+                             AND t.mitigation = 'none'),
+                     p AS (SELECT c.run_id, c.probe, c.item_id,
+                                  CASE WHEN (c.tgt = 'A') = (c."order" = 'AB') THEN c.s1 - k.s1 ELSE c.s2 - k.s2 END
+                                  AS shift
+                           FROM t c JOIN t k ON k.run_id = c.run_id AND k.probe = c.probe AND k.item_id = c.item_id
+                                AND k."order" = c."order" AND k.condition = 'control'
+                           WHERE c.condition LIKE 'cue\\_%' ESCAPE '\\' AND c.tgt IN ('A', 'B'))
+                SELECT run_id, probe, avg(shift), count(shift) FROM p WHERE shift IS NOT NULL
+                GROUP BY ALL""").fetchall():
+            out[(r, probe, "score_shift", "all")] = (est, n)
+    return {k: v for k, v in out.items() if k[0] in run_ids}
+
+
+def pointwise_console(db: Path, run_ids: list[str]) -> dict:
+    from judgekit.console import metric_rows, score_lines
+
+    out = {}
+    for r in run_ids:
+        for line in score_lines(metric_rows(db, r))[2:]:
+            cells = line.split()
+            if cells[1].startswith("score_shift"):  # probe, metric, estimate, [lo, hi], p, n
+                out[(r, cells[0], cells[1], "all")] = (float(cells[2]), int(cells[-1]))
+    return out
+
+
+def pointwise_card(db: Path, run_ids: list[str]) -> dict:
+    out = {}
+    for r in run_ids:
+        card_ = bias_card(db, r)
+        assert card_["run"]["protocol"] == "pointwise"
+        for probe, stats in card_["headline"].items():
+            for metric, s in stats.items():
+                if metric.startswith(("score_", "added_text_score")):
+                    out[(r, probe, metric, "all")] = (s["estimate"], s["n"])
+    return out
+
+
+def pointwise_report(db: Path, run_ids: list[str], out_dir: Path) -> dict:
+    """The score sentence of each cue section of the report, read back from the HTML."""
+    import re
+
+    out = {}
+    for r in run_ids:
+        html = (out_dir / f"{r}.html").read_text(encoding="utf-8")
+        for probe in POINTWISE_PROBES[1:]:
+            section = html.split(f'id="probe-{probe}"', 1)[1].split("</section>", 1)[0]
+            m = re.search(r"score by ([+-][\d.]+) points \(95% CI [^)]*\), p [^,]*, n = (\d+) pairs; against the "
+                          r"neutral insertion, by ([+-][\d.]+) points", section)
+            assert m, (r, probe)
+            out[(r, probe, "score_shift", "all")] = (float(m.group(1)), int(m.group(2)))
+            out[(r, probe, "score_shift_net", "all")] = (float(m.group(3)), None)
+    return out
+
+
+POINTWISE_CONSUMERS = {"SQL recompute": (pointwise_sql, 1e-12), "console": (pointwise_console, 0.005),
+                       "bias card": (pointwise_card, 1e-12), "report": (pointwise_report, 0.005)}
+
+
+@pytest.mark.parametrize("name", list(POINTWISE_CONSUMERS))
+def test_pointwise_consumer_reproduces_stored_score_shifts(pointwise_runs, name):
+    db, ids, out_dir = pointwise_runs
+    fn, tol = POINTWISE_CONSUMERS[name]
+    got = fn(db, ids, out_dir) if name == "report" else fn(db, ids)
+    stored = {(m["run_id"], m["probe"], m["metric"], m["subset"]): (m["estimate"], m["n"])
+              for m in nb.metrics(ids, db).to_dict("records")}
+    assert got and all("score" in k[2] for k in got), name
+    assert {k[0] for k in got} == set(ids), name
+    for key, (est, n) in got.items():
+        assert key in stored, (name, key)
+        s_est, s_n = stored[key]
+        assert est == pytest.approx(s_est, abs=tol), (name, key, est, s_est)
+        if n is not None:
+            assert int(n) == int(s_n), (name, key, n, s_n)

@@ -51,6 +51,9 @@ class RunStats:
     n_judged: int
     n_errors: int
     seconds: float
+    #: pointwise runs: score sub-requests sent to the judge (each distinct one once) and found in the scores table
+    n_scores_asked: int = 0
+    n_scores_stored: int = 0
 
 
 def package_versions() -> dict[str, str]:
@@ -180,7 +183,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
         writer = VerdictWriter(store, journal)
         bar = Progress(len(trials), initial=len(done), unit="verdict", mode=progress,
                        desc=f"{spec.suite} · {judge.spec}")
-        n_cached = n_judged = n_errors = 0
+        n_cached = n_judged = n_errors = n_asked = n_stored = 0
         try:
             # 1. cache: identical requests answered before (by any run) cost nothing.
             cached = store.cached_outputs(sorted({r.key for _, r in pending}))
@@ -208,6 +211,10 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 from judgekit.judges.reflect import ReflectingJudge
 
                 judge = ReflectingJudge(judge)
+            if any(r.parts for r in unique):  # pointwise: each pair through its two score sub-requests
+                from judgekit.judges.pointwise import PointwiseJudge
+
+                judge = PointwiseJudge(judge, store)
             for req, out in judge.judge(unique):
                 for t in by_key[req.key]:
                     writer.add(_verdict_row(run_id, t, req.key, labels.get(t.item_id), out, cached=False))
@@ -216,6 +223,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 n_errors += out.choice == "error"
                 bar.set_errors(n_errors)
             writer.flush(timeout_s=max(store.lock_timeout_s, 300))
+            n_asked, n_stored = getattr(judge, "n_asked", 0), getattr(judge, "n_stored", 0)
         except BaseException as exc:
             bar.close()
             try:
@@ -229,4 +237,5 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
         store.set_status(run_id, status, message=None if n_errors == 0 else
                          f"{n_errors} requests failed; run the same command again to retry them")
     seconds = (datetime.now() - started).total_seconds()
-    return RunStats(run_id, resumed, len(trials), len(done), n_cached, n_judged, n_errors, seconds)
+    return RunStats(run_id, resumed, len(trials), len(done), n_cached, n_judged, n_errors, seconds,
+                    n_scores_asked=n_asked, n_scores_stored=n_stored)

@@ -12,6 +12,12 @@ Two scoring modes:
 * ``generate``: the model writes an answer (greedy at temperature 0, sampled
   otherwise) which the strict text reader (:mod:`judgekit.judges.parse`) reads.
 
+Score sub-requests of the pointwise protocol (``JudgeRequest.scale`` set): in ``logprobs`` mode the
+prompt is followed by the template's ``answer_prefix`` and the expected score is read from the
+next-token distribution over the tokens that spell the scale's values (``score:expected``, invalid
+below ``min_letter_mass`` on the scale; a two-token value such as "10" is read in a second pass);
+in ``generate`` mode the answer is read by the strict score reader (:mod:`judgekit.judges.scores`).
+
 Requests are sorted by token length and run in left-padded batches, so padding
 stays small; results are yielded after every batch.
 """
@@ -298,10 +304,14 @@ class HFJudge(Judge):
         return encode(self.tokenizer, text, self.templated)
 
     def encode_requests(self, requests: Sequence[JudgeRequest]) -> list[list[int]]:
-        """Token ids of every request, tokenized in one batched call (the fast tokenizer's batch path)."""
+        """Token ids of every request, tokenized in one batched call (the fast tokenizer's batch path).
+
+        In logprobs mode a score sub-request's answer opens with the template's ``answer_prefix``
+        ("Rating: [["), so the next token is the score's."""
         if not requests:
             return []
-        texts = [render_prompt(self.tokenizer, r.messages, add_generation_prompt=True) for r in requests]
+        texts = [render_prompt(self.tokenizer, r.messages, add_generation_prompt=True)
+                 + (r.answer_prefix if self.mode == "logprobs" and r.scale is not None else "") for r in requests]
         return [list(ids) for ids in self.tokenizer(texts, add_special_tokens=not self.templated)["input_ids"]]
 
     def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
@@ -326,7 +336,12 @@ class HFJudge(Judge):
         """Run a batch; on out-of-memory split it in halves, down to single requests."""
         try:
             t0 = time.perf_counter()
-            outs = self._logprobs(seqs, reqs) if self.mode == "logprobs" else self._generate(seqs, reqs)
+            if self.mode != "generate" and reqs[0].scale is not None:
+                from judgekit.judges.hf_scores import expected_scores
+
+                outs = expected_scores(self, seqs, reqs[0].scale)
+            else:
+                outs = self._logprobs(seqs, reqs) if self.mode == "logprobs" else self._generate(seqs, reqs)
             per = (time.perf_counter() - t0) / len(seqs)
         except torch.OutOfMemoryError as e:
             self._free_memory()

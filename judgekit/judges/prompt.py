@@ -8,16 +8,20 @@ strings, without a Jinja2 render context per trial; the text is the same as Jinj
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
 import yaml
 
 from judgekit.engine.keys import request_key
+from judgekit.judges.scores import SCORE_READER, check_scale
 from judgekit.resources import suites_dir, template_names
 from judgekit.types import OPTION_LETTERS, JudgeRequest, Trial
 
@@ -114,6 +118,10 @@ class PromptTemplate:
     name: str
     system: str
     user: str
+    #: pointwise templates: the (lowest, highest) score (the ``scale`` key); None for a pairwise template
+    scale: tuple[int, int] | None = None
+    #: pointwise templates: the text that opens the answer where a logits reader reads the score token
+    answer_prefix: str = ""
 
     def context(self, trial: Trial) -> dict[str, Any]:
         """The variables the template sees for ``trial``."""
@@ -158,7 +166,11 @@ def load_template(name_or_path: str = "pairwise") -> PromptTemplate:
     for field in ("system", "user"):
         if field not in spec:
             raise ValueError(f"{path}: prompt template lacks the field '{field}'")
-    return PromptTemplate(name=spec.get("name", path.stem), system=spec["system"], user=spec["user"])
+    scale = None
+    if isinstance(spec.get("scale"), list):  # a pointwise scale; other templates use the key for text ("1-5")
+        scale = check_scale(spec["scale"], f"{path}: scale")
+    return PromptTemplate(name=spec.get("name", path.stem), system=spec["system"], user=spec["user"], scale=scale,
+                          answer_prefix=str(spec.get("answer_prefix") or ""))
 
 
 def check_template(template: PromptTemplate, trials: Sequence[Trial]) -> None:
@@ -171,6 +183,8 @@ def check_template(template: PromptTemplate, trials: Sequence[Trial]) -> None:
 
 def build_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial,
                   sample_index: int = 0) -> JudgeRequest:
+    if trial.protocol == "pointwise":
+        return pointwise_request(template, identity, trial, sample_index)
     messages = template.render(trial)
     prompt = trial.prompt
     if trial.user_prefix or trial.user_suffix:
@@ -187,3 +201,61 @@ def build_request(template: PromptTemplate, identity: dict[str, Any], trial: Tri
         protocol=trial.protocol,
         options=trial.options,
     )
+
+
+# -- pointwise: two score sub-requests per trial (judgekit/judges/pointwise.py) ------------------------------
+
+#: the prompt-level texts a probe adds (they follow the cue's ``score_slot``)
+PROMPT_CUES = ("system_extra", "user_prefix", "user_suffix")
+SLOTS = ("A", "B")
+
+
+def score_context(trial: Trial, slot: str) -> dict[str, Any]:
+    """The variables a pointwise template sees when the response at presented ``slot`` is scored."""
+    target = trial.cue.get("score_slot") if trial.cue else None
+    cued = target is None or target == slot
+    ctx: dict[str, Any] = {"question": trial.prompt, "response": trial.first if slot == "A" else trial.second,
+                           "preamble": trial.preamble}
+    for name in PROMPT_CUES:
+        ctx[name] = getattr(trial, name) if cued else ""
+    return ctx
+
+
+def _check_template(template: PromptTemplate) -> tuple[int, int]:
+    if template.scale is None:
+        raise ValueError(f"prompt template {template.name!r} has no 'scale': the pointwise protocol needs a "
+                         "pointwise template (pointwise, pointwise-rubric, or a YAML file with a scale key)")
+    return template.scale
+
+
+def score_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial, slot: str,
+                  sample_index: int = 0) -> JudgeRequest:
+    """The sub-request that scores the response at presented ``slot`` of ``trial`` alone."""
+    scale = _check_template(template)
+    if trial.followup or trial.between:
+        raise ValueError(f"trial {trial.trial_id}: a pointwise trial has no follow-up turn and no text between "
+                         "two responses")
+    ctx = score_context(trial, slot)
+    msgs: list[dict[str, str]] = []
+    system = render_source(template.system, ctx).strip()
+    if system:
+        msgs.append({"role": "system", "content": system})
+    msgs.append({"role": "user", "content": render_source(template.user, ctx).strip()})
+    messages = tuple(msgs)
+    prompt = "\n\n".join(x for x in (ctx["user_prefix"], trial.prompt, ctx["user_suffix"]) if x)
+    pieces = SimpleNamespace(prompt=prompt, first=ctx["response"], second="", followup="")
+    ident = {**identity, "score": {"scale": list(scale), "answer_prefix": template.answer_prefix,
+                                   "reader": SCORE_READER}}
+    return JudgeRequest(key=request_key(ident, messages, pieces, sample_index), messages=messages, prompt=prompt,
+                        first=ctx["response"], second="", sample_index=sample_index, protocol="pointwise",
+                        scale=scale, answer_prefix=template.answer_prefix)
+
+
+def pointwise_request(template: PromptTemplate, identity: dict[str, Any], trial: Trial,
+                      sample_index: int = 0) -> JudgeRequest:
+    """A pointwise trial's pair request: its two score sub-requests in ``parts`` (module docstring)."""
+    parts = tuple(score_request(template, identity, trial, s, sample_index) for s in SLOTS)
+    key = hashlib.sha256(json.dumps(["pointwise", parts[0].key, parts[1].key]).encode()).hexdigest()[:32]
+    return JudgeRequest(key=key, messages=parts[0].messages, prompt=trial.prompt, first=trial.first,
+                        second=trial.second, sample_index=sample_index, protocol="pointwise", parts=parts,
+                        scale=parts[0].scale)

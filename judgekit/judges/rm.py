@@ -4,6 +4,9 @@ Each response is scored on its own as the conversation ``[user: prompt,
 assistant: response]``; the verdict follows from the two scores. Under the
 Bradley-Terry model reward models are trained with, the probability that the
 first response is preferred is ``sigmoid(score_first - score_second)``.
+
+Under the pointwise protocol a score sub-request's score is the reward of its one response
+(``score:reward``); the pair verdict then follows from the two rewards as above.
 """
 
 from __future__ import annotations
@@ -100,6 +103,37 @@ class RewardModelJudge(Judge):
         if any(r.protocol == "mcq" for r in requests):
             raise JudgeError(f"{self.spec}: a reward model scores responses and cannot answer multiple-choice "
                              "questions; the mcq protocol needs a language-model judge (hf/, API, scripted)")
+        scored = [r for r in requests if r.scale is not None]
+        if scored:
+            yield from self._rewards(scored)
+        pairs = [r for r in requests if r.scale is None]
+        if pairs:
+            yield from self._pairs(pairs)
+
+    def _rewards(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
+        """Score sub-requests of the pointwise protocol: the reward of the one response is its score (in the
+        reward model's own units, not the template's scale; rule ``score:reward``)."""
+        seqs = [self.encode_response(r.prompt, r.first) for r in requests]
+        for batch in length_batches([len(s) for s in seqs], self.batch_size):
+            run = [i for i in batch if not (self.max_len and len(seqs[i]) > self.max_len)]
+            for i in batch:
+                if i not in run:
+                    yield requests[i], JudgeOutput(choice="error", input_tokens=len(seqs[i]),
+                                                   error=f"the response has {len(seqs[i])} tokens; the model "
+                                                         f"accepts {self.max_len}")
+            if not run:
+                continue
+            t0 = time.perf_counter()
+            rewards = self.score([seqs[i] for i in run])
+            per = (time.perf_counter() - t0) / len(run)
+            for i, value in zip(run, rewards, strict=True):
+                ok = math.isfinite(value)
+                yield requests[i], JudgeOutput(choice="invalid" if ok else "error", score_first=value if ok else None,
+                                               parse_rule="score:reward", raw=json.dumps({"reward": str(value)}),
+                                               input_tokens=len(seqs[i]), output_tokens=0, latency_s=per,
+                                               error=None if ok else "the reward model returned a non-finite score")
+
+    def _pairs(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
         # Identical texts are scored once, so identical responses always tie exactly
         # (scores of one text in differently padded batches can differ in the last bits).
         uniq: dict[tuple[int, ...], int] = {}

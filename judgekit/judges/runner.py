@@ -254,7 +254,8 @@ class ChatJudge(Judge):
                         raise
                     finally:
                         ep.in_flight -= 1
-                    return protocol_output(self.output(reply, state, time.perf_counter() - t0), req)
+                    out = protocol_output(self.output(reply, state, time.perf_counter() - t0), req)
+                    return out if req.scale is None else score_output(reply, out, req.scale)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -275,3 +276,16 @@ class ChatJudge(Judge):
                 log.info("%s: retry %d in %.1fs after %s", self.model, attempt + 1, wait, msg)
                 attempt += 1
                 await asyncio.sleep(wait)
+
+
+def score_output(reply: Any, out: JudgeOutput, scale: tuple[int, int]) -> JudgeOutput:
+    """A score sub-request's output (the pointwise protocol): the expected score at the token that spells the
+    text's score when the reply has top logprobs there (``score:expected``), else the strict text score
+    (:func:`judgekit.judges.scores.read_score_with_top_logprobs`)."""
+    from judgekit.judges.scores import read_score_with_top_logprobs
+
+    if out.choice == "error":
+        return out
+    r = read_score_with_top_logprobs(out.raw, reply, scale)
+    out.score_first, out.parse_rule, out.p_a, out.p_b, out.p_ab_mass = r.score, r.rule, None, None, None
+    return out

@@ -27,6 +27,14 @@ anything else, the last user message back.
 On multiple-choice requests (protocol ``mcq``) the rules of :mod:`judgekit.judges.scripted_mcq` apply
 (``first``, ``last``, ``cue``, ``random``, ``accuracy``).
 
+Score sub-requests (the pointwise protocol, ``JudgeRequest.scale`` set) get a score instead: on a
+scale from lo to hi, the gold response scores round(mid + (hi - lo) / 6) and the other one
+round(mid - (hi - lo) / 6) (mid = (lo + hi) / 2: 7 and 4 on 1-10), plus a seeded integer noise
+uniform in [-score_noise, score_noise], plus ``score_cue`` points when the response carries a cue (a
+built-in cue text, or a crowd-opinion percentage in its scoring request), clipped to the scale; a
+response of an unknown item gets a uniform score. ``invalid`` applies as for verdicts; the other
+rules are about pairs and do not apply. ``scripted/score_cue=2,score_noise=1`` plants a bias of 2 points.
+
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
 (bandwagon's neutral control) is not one.
@@ -38,6 +46,7 @@ text was inserted inside one response, the other one, shown unchanged, identifie
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import random
 import re
@@ -61,6 +70,12 @@ _LATER_RULES = ("sentiment", "self", "wrong", "reason")
 #: the signature of the scripted judge's own answers (self-preference)
 OWN_MARK = "(answer written by the scripted judge)"
 _CROWD = re.compile(r"\d+\s*%[^.\n]*?\bResponse ([AB])\b")
+#: a crowd opinion about the one response of a score request (the pointwise wording of bandwagon)
+_CROWD_ONE = re.compile(r"\d+\s*%")
+#: where the question starts in the shipped pointwise templates
+_QUESTION = re.compile(r"\[Question\]|###The instruction to evaluate:")
+#: parameters about scores; they enter the identity only when set, so verdict caches keep their keys
+_SCORE_PARAMS = ("score_cue", "score_noise")
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +118,7 @@ def parse_scripted_spec(spec: str) -> dict[str, float]:
     body = spec.split("/", 1)[1] if "/" in spec else ""
     params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0, "bandwagon": 0.0,
                                 "longer": 0.0, "cue": 0.0, "sentiment": 0.0, "self": 0.0, "wrong": 0.0,
-                                "reason": 0.0, **MCQ_PARAMS}
+                                "reason": 0.0, "score_cue": 0.0, "score_noise": 0.0, **MCQ_PARAMS}
     if body in ("", "gold"):
         return params
     if body == "random":
@@ -131,6 +146,7 @@ class ScriptedJudge(Judge):
         self._gold: dict[tuple[str, str], str] = {}
         self._by_prompt: dict[str, list[tuple[str, str]]] = {}
         self._mcq = MCQIndex()
+        self._role: dict[str, str] = {}
         self.add_items(items)
 
     def add_items(self, items: Sequence[Item]) -> None:
@@ -141,6 +157,8 @@ class ScriptedJudge(Judge):
                 self._gold[(gold, other)] = "A"
                 self._gold[(other, gold)] = "B"
                 self._by_prompt.setdefault(it.prompt, []).append((gold, other))
+                if gold != other:
+                    self._role[gold], self._role[other] = "gold", "other"
 
     def gold_position(self, req: JudgeRequest) -> str | None:
         """Where the gold response sits in this presentation, or None when the item is unknown."""
@@ -178,11 +196,11 @@ class ScriptedJudge(Judge):
 
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key. The rules
-        # of the sentiment, self-preference and cot probes never fire at 0, and the mcq rules do nothing at their
-        # defaults, so there they stay out of it too: a judge that does not use them keeps its keys, and so its
-        # seeded answers and its cache.
+        # of the sentiment, self-preference, cot and pointwise probes never fire at 0, and the mcq rules do nothing
+        # at their defaults, so there they stay out of it too: a judge that does not use them keeps its keys, and
+        # so its seeded answers and its cache.
         params = {k: v for k, v in self.params.items() if k != "delay" and not (k in _LATER_RULES and not v)
-                  and MCQ_PARAMS.get(k, -1.0) != v}
+                  and not (k in _SCORE_PARAMS and not v) and MCQ_PARAMS.get(k, -1.0) != v}
         # it finds the gold answer from the texts shown, so those are part of the key
         return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
                             "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})
@@ -203,10 +221,62 @@ class ScriptedJudge(Judge):
         return JudgeOutput(choice="invalid", raw=text, parse_rule="scripted", input_tokens=len(user.split()),
                            output_tokens=len(text.split()), latency_s=0.0, cost_usd=0.0)
 
+    def _candidates(self, prompt: str) -> list[tuple[str, str]]:
+        found = self._by_prompt.get(prompt)
+        if found is not None:
+            return found
+        parts = prompt.split("\n\n")  # a probe put text around the question: match its paragraphs
+        return [c for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
+                for c in self._by_prompt.get("\n\n".join(parts[i:j]), [])]
+
+    def response_role(self, req: JudgeRequest) -> str | None:
+        """"gold" or "other" for the one response of a score request (``req.first``), None when unknown."""
+        if req.first in self._role:
+            return self._role[req.first]
+        best, role = 0.0, None
+        for gold, other in self._candidates(req.prompt):
+            inside = [r for t, r in ((gold, "gold"), (other, "other")) if t in req.first]
+            if len(inside) == 1:
+                return inside[0]
+            for text, r in ((gold, "gold"), (other, "other")):  # text inserted inside it: the closer one
+                ratio = difflib.SequenceMatcher(None, text, req.first, autojunk=False).quick_ratio()
+                if ratio > best:
+                    best, role = ratio, r
+        return role
+
+    @staticmethod
+    def score_cued(req: JudgeRequest) -> bool:
+        """Whether the one response of a score request carries a cue (module docstring)."""
+        user = next((m["content"] for m in req.messages if m["role"] == "user"), "")
+        zone = _QUESTION.split(user)[0].rstrip().split("\n\n")[-1]
+        system = "".join(m["content"] for m in req.messages if m["role"] == "system")
+        return bool(_CROWD_ONE.search(zone + "\n" + system)) or any(t in req.first for t in _cue_texts())
+
+    def _score(self, req: JudgeRequest, rng: random.Random) -> JudgeOutput:
+        assert req.scale is not None
+        lo, hi = req.scale
+        p = self.params
+        tokens = {"input_tokens": len(req.first.split()), "output_tokens": 1, "latency_s": 0.0, "cost_usd": 0.0}
+        if rng.random() < p["invalid"]:
+            return JudgeOutput(choice="invalid", raw="I cannot rate this.", parse_rule="score:scripted", **tokens)
+        role = self.response_role(req)
+        mid, step = (lo + hi) / 2, (hi - lo) / 6
+        if role is None or rng.random() < p["random"]:
+            base = float(rng.randint(lo, hi))
+        else:
+            base = float(round(mid + step) if role == "gold" else round(mid - step))
+        n = int(p["score_noise"])
+        score = base + (rng.randint(-n, n) if n else 0) + (p["score_cue"] if self.score_cued(req) else 0.0)
+        score = min(float(hi), max(float(lo), score))
+        return JudgeOutput(choice="invalid", score_first=score, raw=f"Rating: [[{score:g}]]",
+                           parse_rule="score:scripted", **tokens)
+
     def _answer(self, req: JudgeRequest) -> JudgeOutput:
         rng = self._rng(req)
         if req.protocol == "mcq" and self.policy is None:
             return mcq_answer(req, self._mcq.gold_slot(req), self.params, rng)
+        if req.scale is not None:  # a score request of the pointwise protocol
+            return self.policy(req, None, rng) if self.policy is not None else self._score(req, rng)
         if self.policy is None and not req.first and not req.second:
             return self._write(req, rng)
         # its own answer against a response of the item: which is better is not known (self-preference)

@@ -15,7 +15,9 @@ def protocol_trials(protocol: str, suite: SuiteSpec, items: list[Item], *, seed:
                     options: dict[str, Any]) -> list[Trial]:
     """Every probe's trials on ``items`` under ``protocol``."""
     if protocol == "pointwise":
-        raise ValueError("protocol 'pointwise' is not available in this version of judgekit")
+        from judgekit.plan.pointwise import pointwise_trials
+
+        return pointwise_trials(suite, items, seed=seed, options=options)
     if protocol == "mcq":
         from judgekit.plan.mcq import mcq_trials
 

@@ -145,6 +145,9 @@ def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 
     if proto == "mcq" and mits[1:]:
         raise ValueError(f"mitigations ({', '.join(mits[1:])}) are written for pairwise judging; the mcq protocol "
                          "runs without them")
+    if proto == "pointwise" and [m for m in mits if m != "none"]:
+        raise ValueError("mitigations are written for pairwise judging (their texts and aggregates compare two "
+                         "responses); run --protocol pointwise without --mitigations")
     trials = build_trials(suite, items, seed=seed, options=options, protocol=proto, probe_args=probe_args)
     if mode == "compose":
         trials = compose(trials, mits)

@@ -209,7 +209,8 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
         probes.append(s)
     card = bias_card(db, run_id)
     html = _env().get_template("run.html.j2").render(
-        run={k: _text(run.get(k)) for k in ("run_id", "suite", "judge", "dataset", "status")},
+        run={**{k: _text(run.get(k)) for k in ("run_id", "suite", "judge", "dataset", "status")},
+             "protocol": "pointwise" if pointwise == "protocol" else ""},
         headline=" ".join(x for x in (headline(pos) if len(pos) else "", sections.bias_headline(profile)) if x)
         or headline(metrics),
         profile=_fig(charts.bias_profile_figure(profile)), profile_rows=profile.to_dict("records"),
@@ -254,7 +255,9 @@ def _rank_figure(c: Any) -> Any:
 
 
 def _profile_records(c: Any) -> list[dict[str, Any]]:
-    pointwise = {lab: b in POINTWISE_BACKENDS for lab, b in zip(c.runs["label"], c.runs["backend"], strict=True)}
+    pointwise = {lab: "protocol" if proto == "pointwise" else b in POINTWISE_BACKENDS
+                 for lab, b, proto in zip(c.runs["label"], c.runs["backend"],
+                                          c.runs.get("protocol", ["pairwise"] * len(c.runs)), strict=True)}
     out = []
     for r in c.profile.to_dict("records"):
         args = (r["metric"], r["estimate"], r["ci_low"], r["ci_high"], r["n"], "")

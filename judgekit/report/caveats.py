@@ -30,14 +30,17 @@ BY_CONSTRUCTION = {
 }
 
 
-def is_pointwise(config: dict[str, Any] | None) -> bool:
-    """Whether a run's judge scores each response alone (a reward model), from its recorded identity."""
+def is_pointwise(config: dict[str, Any] | None) -> bool | str:
+    """Whether a run's judge scores each response alone: True for a reward model (from its recorded identity),
+    ``"protocol"`` for a run of the pointwise protocol, False otherwise."""
     identity = (config or {}).get("judge_identity") or {}
+    if (config or {}).get("protocol") == "pointwise":
+        return "protocol"
     return isinstance(identity, dict) and identity.get("backend") in POINTWISE_BACKENDS
 
 
 def caveat(metric: Any, estimate: Any, ci_low: Any, ci_high: Any, n: Any, note: Any = "", *,
-           pointwise: bool = False) -> str:
+           pointwise: bool | str = False) -> str:
     """The caveats of one metric row in words ("" when there is none)."""
     return " ".join(caveat_list(metric, estimate, ci_low, ci_high, n, note, pointwise=pointwise))
 
@@ -48,12 +51,16 @@ def names(items: list[str]) -> str:
 
 
 def caveat_list(metric: Any, estimate: Any, ci_low: Any, ci_high: Any, n: Any, note: Any = "", *,
-                pointwise: bool = False) -> list[str]:
+                pointwise: bool | str = False) -> list[str]:
     """Each caveat of one metric row, a name then a colon then the explanation."""
     metric, note = _text(metric), _text(note).lower()
     est, lo, hi, units = _num(estimate), _num(ci_low), _num(ci_high), _num(n)
     out = []
-    if pointwise and metric in BY_CONSTRUCTION:
+    if pointwise == "protocol" and metric in BY_CONSTRUCTION:
+        out.append(f"By design: the pointwise protocol scores each response alone, in the same request whichever "
+                   f"order the pair is shown in, so {metric} is {BY_CONSTRUCTION[metric]} for a judge that answers "
+                   "the same request the same way; position bias cannot reach the scores.")
+    elif pointwise and metric in BY_CONSTRUCTION:
         out.append(f"By construction: a reward model scores each response on its own, so the order of the pair "
                    f"cannot change its choice and {metric} is {BY_CONSTRUCTION[metric]} whatever the model; it "
                    "measures nothing about this judge.")
@@ -76,6 +83,9 @@ MEANING = {
     "By construction": "a reward model scores each response on its own, so the order of the pair cannot change "
                        "its choice; these position metrics take a fixed value whatever the model and measure "
                        "nothing about it",
+    "By design": "the pointwise protocol scores each response alone, in the same request whichever order the "
+                 "pair is shown in, so these position metrics take a fixed value for a judge that answers the "
+                 "same request the same way",
     "Not identified": "the data are (quasi-)separated (an arm always or never picks the target), so the "
                       "coefficient and its interval are not usable estimates",
     "Degenerate interval": "every resample gives the same value (each unit contributes the same value, for example "
@@ -102,7 +112,7 @@ def grouped(entries: list[tuple[str, Any, list[str]]]) -> list[str]:
     return [f"{name} ({MEANING.get(name, '')}): {', '.join(places)}" for name, places in groups.items()]
 
 
-def frame_caveats(metrics: pd.DataFrame, *, pointwise: bool = False) -> list[str]:
+def frame_caveats(metrics: pd.DataFrame, *, pointwise: bool | str = False) -> list[str]:
     """The caveats of every row of ``metrics``, grouped by kind (see :func:`grouped`)."""
     entries: list[tuple[str, Any, list[str]]] = []
     if metrics.empty:

@@ -148,7 +148,7 @@ def _fmt(x: float, integer: bool = False) -> str:
     return f"{round(x):,}" if integer else f"{x:.3f}"
 
 
-def metric_groups(metrics: pd.DataFrame, *, pointwise: bool = False) -> list[dict[str, Any]]:
+def metric_groups(metrics: pd.DataFrame, *, pointwise: bool | str = False) -> list[dict[str, Any]]:
     """Table rows grouped by probe, with display text and raw sort keys; ``caveat`` names the row's caveats
     (:func:`judgekit.report.caveats.caveat_list`; ``pointwise``: the judge scores each response alone)."""
     if metrics.empty:

@@ -44,6 +44,8 @@ CUE_DESCRIPTIONS = {
 }
 FLIP_METRICS = ("flip_rate", "flip_rate_net", "noise_floor", "harmful_flips", "helpful_flips", "robustness_rate")
 EXTRA_METRICS = ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift")
+#: pointwise runs: the cued response's score shift in points (judgekit.stats.pointwise)
+SCORE_METRICS = ("score_shift_net", "score_shift", "added_text_score_shift")
 METRIC_DESCRIPTIONS.update({
     "bias_effect": "P(judge picks the cued response) - P(it picks that response without the cue).",
     "cue_net_effect": "P(judge picks the cued response) with the cue - with a neutral insertion of the same length.",
@@ -58,6 +60,13 @@ METRIC_DESCRIPTIONS.update({
     "p_prefer_longer": "On natural length differences: share of verdicts for the longer response.",
     "length_logit_slope": "Log odds of choosing a response per unit of relative length difference.",
     "between_first_shift": "First-position rate with reflection text between the responses, minus control.",
+    "score_shift": "Pointwise: the cued response's score with the cue - without it, in points of the scale.",
+    "score_shift_net": "Pointwise: the cued response's score with the cue - with a neutral insertion, in points.",
+    "added_text_score_shift": "Pointwise: a response's score with a neutral insertion - without it, in points.",
+    "score_mean": "Pointwise: mean score of the unperturbed responses.",
+    "score_share": "Pointwise: share of unperturbed responses given this score.",
+    "score_tie_rate": "Pointwise: share of items whose two responses got equal scores (a tied pair verdict).",
+    "score_gap_gold": "Pointwise: the gold response's score - the other response's, in points.",
     "model_cue_log_odds": "Cue effect in log odds from one model across probes (cluster-robust by item).",
     "model_target_first_log_odds": "Log odds of choosing the target when it is shown first.",
 })
@@ -235,6 +244,7 @@ def cue_section(probe: str, metrics: pd.DataFrame, examples: pd.DataFrame, flips
         f = fc.iloc[0]
         sentence += (f" {int(f['n_flipped']):,} of {int(f['n_pairs']):,} cued verdicts changed the chosen response "
                      f"({int(f['n_harmful']):,} right to wrong, {int(f['n_helpful']):,} wrong to right).")
+    sentence += score_sentence(m)
     tmpl = be[be["subset"].astype(str).str.contains(":")]
     ex = examples[examples["probe"] == probe] if len(examples) else examples
     return {
@@ -242,12 +252,43 @@ def cue_section(probe: str, metrics: pd.DataFrame, examples: pd.DataFrame, flips
         "sentence": sentence, "estimates": attribution.estimate_table(m, probe),
         "figures": [charts.subset_figure(subset_rows, probe), charts.accuracy_figure(acc, probe),
                     charts.flips_figure(flip_rows, probe)],
-        "key_rows": table_rows(m[m["metric"].isin(("bias_effect", *FLIP_METRICS, *EXTRA_METRICS))
-                                 & ((m["subset"] == "all") | (m["metric"] != "bias_effect"))]),
+        "key_rows": table_rows(m[(m["metric"].isin(("bias_effect", *FLIP_METRICS, *EXTRA_METRICS))
+                                  & ((m["subset"] == "all") | (m["metric"] != "bias_effect")))
+                                 | (m["metric"].isin(SCORE_METRICS) & (m["subset"] == "all"))]),
         "template_rows": table_rows(tmpl), "all_rows": table_rows(m),
         "examples": [example(r) for r in ex.to_dict("records")],
         "n_flipped": int(fc.iloc[0]["n_flipped"]) if len(fc) else 0,
     }
+
+
+def points_text(est: float, lo: float, hi: float) -> str:
+    """A score shift in points of the scale, with its interval."""
+    if math.isnan(est):
+        return "—"
+    if math.isnan(lo) or math.isnan(hi):
+        return f"{est:+.2f} points"
+    return f"{est:+.2f} points (95% CI {lo:+.2f} to {hi:+.2f})"
+
+
+def _p_words(p: float) -> str:
+    text = format_p(p)
+    return "p " + (text if text.startswith("<") else f"= {text}")
+
+
+def score_sentence(m: pd.DataFrame) -> str:
+    """Pointwise runs: the cued response's score shift, in points, net of the neutral insertion where there is one."""
+    rows = {r["metric"]: r for r in m[m["metric"].isin(SCORE_METRICS) & (m["subset"] == "all")].to_dict("records")}
+    shift = rows.get("score_shift")
+    if shift is None:
+        return ""
+    text = (f" Each response scored alone: the cue moved the cued response's score by "
+            f"{points_text(_num(shift['estimate']), _num(shift['ci_low']), _num(shift['ci_high']))}, "
+            f"{_p_words(_num(shift['p_value']))}, n = {int(_num(shift['n']))} pairs")
+    net = rows.get("score_shift_net")
+    if net is not None:
+        text += (f"; against the neutral insertion, by "
+                 f"{points_text(_num(net['estimate']), _num(net['ci_low']), _num(net['ci_high']))}")
+    return text + "."
 
 
 def summary_pct(x: float) -> str:

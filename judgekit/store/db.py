@@ -53,6 +53,7 @@ _METRICS_FRAME_SQL = """
                    length(i.response_a) AS response_a_len, length(i.response_b) AS response_b_len,
                    v.input_tokens, v.output_tokens, v.cost_usd,
                    coalesce(t.protocol, 'pairwise') AS protocol, CAST(t.option_order AS VARCHAR) AS option_order,
+                   v.score_first, v.score_second,
                    json_array_length(i.options) AS n_options,
                    json_extract_string(t.cue, '$.inserted') AS cue_inserted
             FROM verdicts v
@@ -121,6 +122,9 @@ VERDICT_COLUMNS = ("run_id", "trial_id", "request_key", "choice", "chosen", "cor
 
 COMPLETION_COLUMNS = ("request_key", "task", "judge", "messages", "raw", "error", "input_tokens", "output_tokens",
                       "latency_s", "cost_usd", "created_at")
+#: pointwise score sub-requests (judgekit/judges/pointwise.py), in the column order of the scores table
+SCORE_COLUMNS = ("request_key", "judge", "score", "parse_rule", "raw", "input_tokens", "output_tokens", "latency_s",
+                 "cost_usd", "created_at")
 
 
 #: open sessions: (resolved file path, thread id) -> the connection every Store of that file in that thread uses
@@ -162,6 +166,8 @@ class Store:
         self.lock_timeout_s = lock_timeout_s
         self._identity: tuple[int, int] | None = None
         self._store_id: str | None = None  # a random id in `meta`: a replaced file has another (or none)
+        # row writes from several threads of this process (the verdict writer's, a pointwise judge's) take turns
+        self._write_lock = threading.RLock()
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._store_id = self._current_store_id()
@@ -360,7 +366,7 @@ class Store:
         if not rows:
             return
         df = _pandas().DataFrame(rows, columns=list(columns))
-        with self.connect(timeout_s=timeout_s) as con:
+        with self._write_lock, self.connect(timeout_s=timeout_s) as con:
             con.register("_rows", df)
             con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM _rows")
             con.unregister("_rows")
@@ -432,6 +438,18 @@ class Store:
             con.register("_keys", _pandas().DataFrame({"request_key": list(keys)}))
             return con.execute("SELECT * FROM completions WHERE error IS NULL AND request_key IN "
                                "(SELECT request_key FROM _keys)").df()
+
+    # -- pointwise score sub-requests ------------------------------------------------------------
+    def write_scores(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
+        self.upsert_rows("scores", SCORE_COLUMNS, rows, timeout_s)
+
+    def stored_scores(self, keys: Sequence[str]) -> pd.DataFrame:
+        """Stored answers (a score, or an unreadable answer) of the score sub-requests ``keys``."""
+        if not keys:
+            return _pandas().DataFrame(columns=list(SCORE_COLUMNS))
+        with self.connect(read_only=True) as con:
+            con.register("_keys", _pandas().DataFrame({"request_key": list(keys)}))
+            return con.execute("SELECT * FROM scores WHERE request_key IN (SELECT request_key FROM _keys)").df()
 
     # -- metrics ------------------------------------------------------------------------------
     def write_metrics(self, run_id: str, suite: str, metrics: pd.DataFrame) -> None:

@@ -103,6 +103,19 @@ CREATE TABLE IF NOT EXISTS completions (
     created_at     TIMESTAMP
 );
 
+CREATE TABLE IF NOT EXISTS scores (
+    request_key    VARCHAR PRIMARY KEY, -- a pointwise score sub-request (judgekit/judges/pointwise.py)
+    judge          VARCHAR,
+    score          DOUBLE,              -- NULL when unreadable (the pair verdict is then invalid)
+    parse_rule     VARCHAR,             -- score:text:<form>, score:expected, ...
+    raw            VARCHAR,
+    input_tokens   INTEGER,
+    output_tokens  INTEGER,
+    latency_s      DOUBLE,
+    cost_usd       DOUBLE,
+    created_at     TIMESTAMP
+);
+
 CREATE TABLE IF NOT EXISTS debiased (
     item_id        VARCHAR,
     verdict        VARCHAR,             -- original response: A | B | tie | invalid
