@@ -27,8 +27,14 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mitigations", default=None,
                    help="also judge under these mitigations and compare: none,swap,calibrate,system-prompt,icl,"
                         "self-reflection")
-    p.add_argument("--judge", default=None,
-                   help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o")
+    p.add_argument("--judge", default=None, action="append",
+                   help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o "
+                        "(a preset such as lrm-paper takes several)")
+    p.add_argument("--data-dir", default=None,
+                   help="preset lrm-paper: the folder of the paper's data (dpo/*.json, fact/*.json)")
+    p.add_argument("--judge-type", dest="judge_type", default=None, action="append",
+                   choices=("reasoning", "standard"),
+                   help="preset lrm-paper: the type of each --judge, in order (default: inferred from <think>)")
     p.add_argument("--data", default=None,
                    help="JSONL/CSV/Parquet file, hf://org/name, or a built-in set (facts, preferences); "
                         "default: the suite's own data")
@@ -110,6 +116,16 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     from judgekit import api
     from judgekit.plan.spec import is_icai_suite
 
+    from judgekit.presets import is_preset
+
+    if is_preset(a.suite):
+        from judgekit.presets.cli import cmd_preset
+
+        return cmd_preset(a, _judge_options(a))
+    if a.judge and len(a.judge) > 1:
+        raise ValueError(f"suite {a.suite!r} takes one --judge (got {len(a.judge)}); a preset such as lrm-paper "
+                         f"takes several")
+    a.judge = a.judge[0] if a.judge else None
     if is_icai_suite(a.suite):
         from judgekit.analysis.icai.cli import cmd_icai
 
