@@ -39,6 +39,16 @@ def compute_metrics(suite: SuiteSpec, verdicts: pd.DataFrame, *, seed: int = 0,
         everything["mitigation"] = "none"
     df = everything[everything["mitigation"].fillna("none") == "none"]
     frames = []
+    from judgekit.stats.mcq import is_mcq, mcq_metrics
+
+    if is_mcq(everything):  # multiple-choice verdicts: the mcq metrics (judgekit/stats/mcq.py) instead
+        frames.append(mcq_metrics(df, [p for p in suite.probes if p in set(df["probe"])], seed=seed))
+        out = pd.concat(frames, ignore_index=True)
+        if not out.empty:
+            from judgekit.stats.model import add_adjusted_p
+
+            out = add_adjusted_p(out)
+        return out
     cue_probes = [p for p in suite.probes if p in CUE_PROBES]
     if "position" in suite.probes:
         m = position_metrics(df[df["probe"] == "position"], seed=seed)

@@ -16,13 +16,14 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from copy import copy
 from typing import Any
 
 from judgekit.batch.jsonl import BATCH_DISCOUNT, LINE_BUILDERS, LINE_PARSERS, _error
 from judgekit.batch.providers import CLIENTS
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.prices import token_prices
-from judgekit.judges.readers import TEXT_READER
+from judgekit.judges.readers import TEXT_READER, protocol_output
 from judgekit.store.db import Store, now
 from judgekit.types import JudgeOutput, JudgeRequest
 
@@ -137,7 +138,7 @@ class BatchJudge(Judge):
             for req in chunk:
                 out = outputs.get(req.key) or _error(f"batch {batch_id} returned no result for this request")
                 for same in by_key[req.key]:
-                    yield same, out
+                    yield same, protocol_output(copy(out), same)
             self.batches.set_status(batch_id, "collected")
 
     def _submit_or_resume(self, chunk: list[JudgeRequest]) -> str:

@@ -17,12 +17,13 @@ from judgekit.datasets.schema import OPTIONAL, REQUIRED, DatasetError, make_item
 from judgekit.resources import data_dir
 from judgekit.types import Item
 
-BUILTIN = {"facts": "facts.jsonl", "preferences": "preferences.jsonl"}
+BUILTIN = {"facts": "facts.jsonl", "preferences": "preferences.jsonl", "mcq": "mcq.jsonl"}
 _FIELDS = REQUIRED + OPTIONAL
 
 
-def parse_mapping(spec: str | dict[str, str] | None) -> dict[str, str]:
-    """Parse ``prompt=instruction,response_a=output_1`` into {target: source column}."""
+def parse_mapping(spec: str | dict[str, str] | None, *, fields: tuple[str, ...] = _FIELDS) -> dict[str, str]:
+    """Parse ``prompt=instruction,response_a=output_1`` into {target: source column}; ``fields`` are the
+    valid targets (pairwise items' fields unless given)."""
     if not spec:
         return {}
     if isinstance(spec, dict):
@@ -39,8 +40,8 @@ def parse_mapping(spec: str | dict[str, str] | None) -> dict[str, str]:
             pairs.append((target, source))
     mapping: dict[str, str] = {}
     for target, source in pairs:
-        if target not in _FIELDS:
-            raise DatasetError("--map", None, target, f"unknown item field; fields are {', '.join(_FIELDS)}")
+        if target not in fields:
+            raise DatasetError("--map", None, target, f"unknown item field; fields are {', '.join(fields)}")
         if not source:
             raise DatasetError("--map", None, target, "empty column name")
         if target in mapping:
@@ -223,6 +224,8 @@ def dataset_fingerprint(items: list[Item]) -> str:
     """A short hash of the items' content, so a changed dataset never resumes an old run."""
     h = hashlib.sha256()
     for it in items:
-        h.update(json.dumps([it.id, it.prompt, it.response_a, it.response_b, it.label, it.kind],
-                            ensure_ascii=False).encode("utf-8"))
+        row: list[Any] = [it.id, it.prompt, it.response_a, it.response_b, it.label, it.kind]
+        if it.options:  # mcq items; pairwise fingerprints stay what they were
+            row.append(list(it.options))
+        h.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()[:16]

@@ -7,7 +7,8 @@ Two scoring modes:
   reader, :mod:`judgekit.judges.readers`); ``p_a``/``p_b`` are those two masses
   renormalised and ``p_ab_mass`` is their sum. When the sum is below
   ``min_letter_mass`` (default 0.2) the model was about to say something else ("I",
-  "The"), and the verdict is ``invalid``. Deterministic.
+  "The"), and the verdict is ``invalid``. Deterministic. An mcq request is read at the tokens
+  of its ``n`` option letters instead (the ``mcq:logits`` reader).
 * ``generate``: the model writes an answer (greedy at temperature 0, sampled
   otherwise) which the strict text reader (:mod:`judgekit.judges.parse`) reads.
 
@@ -29,8 +30,16 @@ from typing import Any, Literal
 import torch
 
 from judgekit.judges.base import Judge, JudgeError
-from judgekit.judges.readers import DEFAULT_MIN_LETTER_MASS, TEXT_READER, check_min_mass, read_ab_logits, read_text
-from judgekit.types import JudgeOutput, JudgeRequest
+from judgekit.judges.readers import (
+    DEFAULT_MIN_LETTER_MASS,
+    TEXT_READER,
+    check_min_mass,
+    read_ab_logits,
+    read_mcq_logits,
+    read_mcq_text,
+    read_text,
+)
+from judgekit.types import OPTION_LETTERS, JudgeOutput, JudgeRequest
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
            "float16": torch.float16, "fp16": torch.float16}
@@ -255,6 +264,7 @@ class HFJudge(Judge):
         self._takes_positions = "position_ids" in params
         # Only the last position's logits are needed: skips most of the vocabulary projection.
         self._keep_last = {"logits_to_keep": 1} if "logits_to_keep" in params else {}
+        self._letter_ids: list[list[int]] = []
         if mode == "logprobs":
             self.ids_a = choice_token_ids(self.tokenizer, "A")
             self.ids_b = choice_token_ids(self.tokenizer, "B")
@@ -316,7 +326,7 @@ class HFJudge(Judge):
         """Run a batch; on out-of-memory split it in halves, down to single requests."""
         try:
             t0 = time.perf_counter()
-            outs = self._logprobs(seqs) if self.mode == "logprobs" else self._generate(seqs)
+            outs = self._logprobs(seqs, reqs) if self.mode == "logprobs" else self._generate(seqs, reqs)
             per = (time.perf_counter() - t0) / len(seqs)
         except torch.OutOfMemoryError as e:
             self._free_memory()
@@ -339,8 +349,14 @@ class HFJudge(Judge):
             inputs["position_ids"] = (inputs["attention_mask"].cumsum(-1) - 1).clamp(min=0)
         return inputs
 
+    def letter_ids(self, n: int) -> list[list[int]]:
+        """Token ids spelling each of the first ``n`` option letters (mcq logits)."""
+        while len(self._letter_ids) < n:
+            self._letter_ids.append(choice_token_ids(self.tokenizer, OPTION_LETTERS[len(self._letter_ids)]))
+        return self._letter_ids[:n]
+
     @torch.inference_mode()
-    def _logprobs(self, seqs: Sequence[list[int]]) -> list[JudgeOutput]:
+    def _logprobs(self, seqs: Sequence[list[int]], reqs: Sequence[JudgeRequest]) -> list[JudgeOutput]:
         out = self.model(**self._inputs(seqs), use_cache=False, **self._keep_last)
         logits = out.logits[:, -1, :].float()
         logp = torch.log_softmax(logits, dim=-1)
@@ -349,7 +365,12 @@ class HFJudge(Judge):
         top = logp.argmax(dim=-1)
         outs = []
         for row, s in enumerate(seqs):
-            r = read_ab_logits(float(la[row]), float(lb[row]), min_letter_mass=self.min_letter_mass)
+            if reqs[row].protocol == "mcq":  # the distribution over the request's n option letters
+                masses = [float(torch.logsumexp(logp[row, ids], dim=-1)) for ids in self.letter_ids(
+                    len(reqs[row].options))]
+                r = read_mcq_logits(masses, min_letter_mass=self.min_letter_mass)
+            else:
+                r = read_ab_logits(float(la[row]), float(lb[row]), min_letter_mass=self.min_letter_mass)
             outs.append(JudgeOutput(choice=r.choice, p_a=r.p_a, p_b=r.p_b,  # type: ignore[arg-type]
                                     p_ab_mass=r.p_ab_mass, parse_rule=r.rule,
                                     raw=self.tokenizer.decode([int(top[row])]),
@@ -357,7 +378,7 @@ class HFJudge(Judge):
         return outs
 
     @torch.inference_mode()
-    def _generate(self, seqs: Sequence[list[int]]) -> list[JudgeOutput]:
+    def _generate(self, seqs: Sequence[list[int]], reqs: Sequence[JudgeRequest]) -> list[JudgeOutput]:
         from transformers import GenerationConfig
 
         eos = self.model.generation_config.eos_token_id
@@ -373,10 +394,10 @@ class HFJudge(Judge):
         new = out[:, inputs["input_ids"].shape[1]:].tolist()
         stops = set(eos if isinstance(eos, list) else [eos]) if eos is not None else set()
         outs = []
-        for s, toks in zip(seqs, new, strict=True):
+        for s, toks, req in zip(seqs, new, reqs, strict=True):
             n = next((k + 1 for k, t in enumerate(toks) if t in stops), len(toks))
             text = self.tokenizer.decode(toks[:n], skip_special_tokens=True)
-            r = read_text(text)
+            r = read_mcq_text(text, req.options) if req.protocol == "mcq" else read_text(text)
             outs.append(JudgeOutput(choice=r.choice, parse_rule=r.rule, raw=text,  # type: ignore[arg-type]
                                     input_tokens=len(s), output_tokens=n))
         return outs

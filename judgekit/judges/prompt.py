@@ -19,13 +19,13 @@ import yaml
 
 from judgekit.engine.keys import request_key
 from judgekit.resources import suites_dir, template_names
-from judgekit.types import JudgeRequest, Trial
+from judgekit.types import OPTION_LETTERS, JudgeRequest, Trial
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 #: the variables a trial gives a pairwise template (see suites/prompts/pairwise.yaml)
 CONTEXT_NAMES = frozenset({"question", "first", "second", "system_extra", "user_prefix", "user_suffix", "between",
-                           "preamble"})
+                           "preamble", "options_block", "letters"})
 
 #: a simple template as a sequence of parts: literal text, a variable name, or (name, then-parts, else-parts)
 _Part = str | tuple[str] | tuple[str, tuple[Any, ...], tuple[Any, ...]]
@@ -98,6 +98,17 @@ def render_jinja(source: str, ctx: dict[str, Any]) -> str:
     return _compile(source).render(ctx)
 
 
+def options_block(options: tuple[str, ...]) -> str:
+    """The options of an mcq trial as the template shows them: "A. text" lines in presented order."""
+    return "\n".join(f"{OPTION_LETTERS[i]}. {text}" for i, text in enumerate(options))
+
+
+def option_letters(n: int) -> str:
+    """The letters of ``n`` options as a prompt names them: "A, B, C or D" ("" without options)."""
+    letters = list(OPTION_LETTERS[:n])
+    return ", ".join(letters[:-1]) + f" or {letters[-1]}" if n > 1 else "".join(letters)
+
+
 @dataclass(frozen=True)
 class PromptTemplate:
     name: str
@@ -115,6 +126,9 @@ class PromptTemplate:
             "user_suffix": trial.user_suffix,
             "between": trial.between,
             "preamble": trial.preamble,
+            # mcq (suites/prompts/mcq.yaml): prerendered, so the template stays one the fast renderer takes
+            "options_block": options_block(trial.options),
+            "letters": option_letters(len(trial.options)),
         }
 
     def render(self, trial: Trial, *, renderer: Callable[[str, dict[str, Any]], str] = render_source

@@ -11,6 +11,11 @@ verdict (``verdicts.parse_rule``):
 ``ab-logits``          the next-token distribution after the prompt, read at the tokens that spell A
                        and B (transformers judges in logprobs mode).
 ``reward-difference``  a reward model's two scores; p(A) is the Bradley-Terry probability.
+``mcq:text``           (protocol ``mcq``) the strict option-letter reader (:mod:`judgekit.judges.parse_mcq`)
+                       over the letters of the request's options; rule ``mcq:text:<form>``.
+``mcq:logits``         (protocol ``mcq``) the next-token distribution read at the tokens spelling each
+                       of the ``n`` option letters; the most probable letter is the answer and
+                       ``p_ab_mass`` holds the probability on the ``n`` letters together.
 
 For the probability readers ``p_ab_mass`` is the total probability of the two letters at the
 position read (``verdicts.p_ab_mass``). When it is below ``min_letter_mass`` (default
@@ -26,6 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from judgekit.judges.parse import read_verdict
+from judgekit.judges.parse_mcq import read_option
+from judgekit.types import OPTION_LETTERS, JudgeOutput, JudgeRequest
 
 #: The text reader's version: part of the identity of judges whose verdict is read from text, so
 #: verdicts cached under an earlier reader are not reused.
@@ -142,3 +149,33 @@ def read_reward_difference(score_first: float, score_second: float) -> Reading:
     p_a = bradley_terry(score_first, score_second)
     choice = "A" if score_first > score_second else "B" if score_second > score_first else "tie"
     return Reading(choice, "reward-difference", p_a, 1.0 - p_a)
+
+
+def read_mcq_text(text: str | None, options: tuple[str, ...] | list[str]) -> Reading:
+    """The strict option-letter reader over the ``len(options)`` letters of an mcq request."""
+    r = read_option(text, len(options), options)
+    return Reading(r.choice, f"mcq:text:{r.rule}" if r.rule else "mcq:text")
+
+
+def read_mcq_logits(log_masses: list[float], *, min_letter_mass: float = DEFAULT_MIN_LETTER_MASS) -> Reading:
+    """An mcq answer from the log-probabilities of the next token spelling each option letter ("A", "B"...)."""
+    masses = [math.exp(x) if math.isfinite(x) else 0.0 for x in log_masses]
+    mass = min(1.0, sum(masses))
+    if not masses or mass <= 0.0 or mass < min_letter_mass:
+        return Reading("invalid", "mcq:logits:low-mass", p_ab_mass=mass)
+    best = max(range(len(masses)), key=lambda i: (log_masses[i], -i))
+    if sum(1 for x in log_masses if x == log_masses[best]) > 1:
+        return Reading("invalid", "mcq:logits:tie", p_ab_mass=mass)
+    return Reading(OPTION_LETTERS[best], "mcq:logits", p_ab_mass=mass)
+
+
+def protocol_output(out: JudgeOutput, req: JudgeRequest) -> JudgeOutput:
+    """A chat judge's output for the protocol of ``req``: a pairwise verdict as it is; for an mcq request
+    the reply text (``raw``) read again by the option-letter reader, without the A/B probabilities.
+    Failed calls stay what they were."""
+    if req.protocol != "mcq" or out.choice == "error":
+        return out
+    r = read_mcq_text(out.raw, req.options)
+    out.choice, out.parse_rule = r.choice, r.rule  # type: ignore[assignment]
+    out.p_a = out.p_b = out.p_ab_mass = None
+    return out

@@ -97,6 +97,9 @@ class RewardModelJudge(Judge):
         return [float(x) for x in logits[:, 0].float().cpu()]
 
     def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
+        if any(r.protocol == "mcq" for r in requests):
+            raise JudgeError(f"{self.spec}: a reward model scores responses and cannot answer multiple-choice "
+                             "questions; the mcq protocol needs a language-model judge (hf/, API, scripted)")
         # Identical texts are scored once, so identical responses always tie exactly
         # (scores of one text in differently padded batches can differ in the last bits).
         uniq: dict[tuple[int, ...], int] = {}

@@ -6,7 +6,9 @@ A provider is a :class:`ChatJudge` subclass that only knows its wire format:
 ``chat(state, endpoint)``  send it once and return the raw reply, or raise (the error is classified
                            by :func:`judgekit.judges._retry.classify`);
 ``output(reply, state, latency_s)``  read the reply into a :class:`JudgeOutput`; raises
-                           :class:`MalformedResponseError` for a body of the wrong shape.
+                           :class:`MalformedResponseError` for a body of the wrong shape. The runner
+                           reads it for the request's protocol (:func:`~judgekit.judges.readers.protocol_output`:
+                           an mcq reply's text by the option-letter reader).
 
 Everything else is policy and lives here, with hooks a provider may override:
 
@@ -38,6 +40,7 @@ from typing import Any
 from judgekit.judges import _retry
 from judgekit.judges.base import Judge, JudgeError
 from judgekit.judges.concurrency import AdaptiveLimiter, ProviderLimit, is_throttle
+from judgekit.judges.readers import protocol_output
 from judgekit.types import JudgeOutput, JudgeRequest
 
 log = logging.getLogger("judgekit.judges.runner")
@@ -251,7 +254,7 @@ class ChatJudge(Judge):
                         raise
                     finally:
                         ep.in_flight -= 1
-                    return self.output(reply, state, time.perf_counter() - t0)
+                    return protocol_output(self.output(reply, state, time.perf_counter() - t0), req)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -12,7 +12,8 @@ probe with probability 0.4: a crowd opinion, or a response carrying a built-in a
 distraction, reflection or verbosity-padding text; neutral insertions are not cues and are
 ignored), ``scripted/longer=0.2`` (picks the longer response with probability 0.2). Rules are
 tried in the order invalid, bandwagon, cue, longer, first, then the gold answer (random when the
-item has none).
+item has none). On multiple-choice requests (protocol ``mcq``) the rules of
+:mod:`judgekit.judges.scripted_mcq` apply (``first``, ``last``, ``cue``, ``random``, ``accuracy``).
 
 A crowd opinion is a sentence in the paragraph before the question (or the system prompt) that
 gives a percentage and names "Response A/B"; a sentence naming a response without a percentage
@@ -36,6 +37,7 @@ from typing import Any
 import yaml
 
 from judgekit.judges.base import Judge
+from judgekit.judges.scripted_mcq import MCQ_PARAMS, MCQIndex, mcq_answer
 from judgekit.resources import suites_dir
 from judgekit.types import Item, JudgeOutput, JudgeRequest
 
@@ -60,7 +62,7 @@ def _cue_texts() -> tuple[str, ...]:
 def parse_scripted_spec(spec: str) -> dict[str, float]:
     body = spec.split("/", 1)[1] if "/" in spec else ""
     params: dict[str, float] = {"first": 0.0, "invalid": 0.0, "random": 0.0, "delay": 0.0, "bandwagon": 0.0,
-                                "longer": 0.0, "cue": 0.0}
+                                "longer": 0.0, "cue": 0.0, **MCQ_PARAMS}
     if body in ("", "gold"):
         return params
     if body == "random":
@@ -87,9 +89,11 @@ class ScriptedJudge(Judge):
         self.calls = 0
         self._gold: dict[tuple[str, str], str] = {}
         self._by_prompt: dict[str, list[tuple[str, str]]] = {}
+        self._mcq = MCQIndex()
         self.add_items(items)
 
     def add_items(self, items: Sequence[Item]) -> None:
+        self._mcq.add(items)
         for it in items:
             if it.label in ("A", "B"):
                 gold, other = (it.response_a, it.response_b) if it.label == "A" else (it.response_b, it.response_a)
@@ -133,7 +137,7 @@ class ScriptedJudge(Judge):
 
     def identity(self) -> dict[str, Any]:
         # The delay only slows the judge down; it cannot change an answer, so it stays out of the key.
-        params = {k: v for k, v in self.params.items() if k != "delay"}
+        params = {k: v for k, v in self.params.items() if k != "delay" and MCQ_PARAMS.get(k, -1.0) != v}
         # it finds the gold answer from the texts shown, so those are part of the key
         return self.scoped({"backend": "scripted", "params": params, "seed": self.seed,
                             "policy": getattr(self.policy, "__name__", None), "reads": ["prompt", "first", "second"]})
@@ -144,6 +148,8 @@ class ScriptedJudge(Judge):
 
     def _answer(self, req: JudgeRequest) -> JudgeOutput:
         rng = self._rng(req)
+        if req.protocol == "mcq" and self.policy is None:
+            return mcq_answer(req, self._mcq.gold_slot(req), self.params, rng)
         gold = self.gold_position(req)
         if self.policy is not None:
             return self.policy(req, gold, rng)

@@ -17,5 +17,7 @@ def protocol_trials(protocol: str, suite: SuiteSpec, items: list[Item], *, seed:
     if protocol == "pointwise":
         raise ValueError("protocol 'pointwise' is not available in this version of judgekit")
     if protocol == "mcq":
-        raise ValueError("protocol 'mcq' is not available in this version of judgekit")
+        from judgekit.plan.mcq import mcq_trials
+
+        return mcq_trials(suite, items, seed=seed, options=options)
     raise ValueError(f"unknown protocol {protocol!r}")

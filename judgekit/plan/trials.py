@@ -28,6 +28,8 @@ from judgekit.plan.spec import PROBES, SuiteSpec
 from judgekit.types import PROTOCOLS, Item, Trial
 
 MitigationMode = Literal["compare", "compose"]
+#: built-in pairwise data sets: under ``--protocol mcq`` a suite's use of them means the built-in ``mcq`` set
+PAIRWISE_SETS = ("facts", "preferences")
 
 
 @dataclass(frozen=True)
@@ -62,18 +64,28 @@ def load_suite_items(spec: SuiteSpec, *, data: str | None = None, mapping: str |
                      seed: int = 0, protocol: str | None = None) -> tuple[list[Item], str]:
     """The items of a run and the dataset name: ``data`` if given, else the suite's built-in sets.
 
-    ``protocol`` is the run's (``--protocol``; default the suite's).
+    ``protocol`` is the run's (``--protocol``; default the suite's). Under ``mcq`` the items are
+    multiple-choice questions (:mod:`judgekit.datasets.mcq`) and a suite's built-in pairwise sets
+    (facts, preferences) are replaced by the built-in ``mcq`` set.
 
     ``limit`` takes a seeded sample of that many items from each dataset; without it the
     suite's ``sample_per_dataset`` applies to its built-in sets.
     """
     check_limit(limit)
     sources = [data] if data else list(spec.data)
+    mcq = (protocol or spec.protocol) == "mcq"
+    if mcq and not data:  # the built-in pairwise sets stand for the built-in multiple-choice set
+        sources = list(dict.fromkeys("mcq" if s in PAIRWISE_SETS else s for s in sources))
     n = limit if limit is not None else (None if data else spec.default("sample_per_dataset"))
     items: list[Item] = []
     seen: dict[str, str] = {}
     for src in sources:
-        loaded = load_items(src, mapping=mapping if data else None, split=split, kind=kind)
+        if mcq:
+            from judgekit.datasets.mcq import load_mcq_items
+
+            loaded = load_mcq_items(src, mapping=mapping if data else None, split=split, kind=kind)
+        else:
+            loaded = load_items(src, mapping=mapping if data else None, split=split, kind=kind)
         for it in _sample(loaded, int(n), seed) if n else loaded:
             if it.id in seen:
                 raise DatasetError(resolve_path(src), None, "id", f"id {it.id!r} also occurs in {seen[it.id]}")
@@ -118,6 +130,9 @@ def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 
     n_rep, frac = repeat_policy(suite, stochastic=stochastic, repeats=repeats, repeat_fraction=repeat_fraction)
     options = {"repeats": n_rep, "repeat_fraction": frac}
     mits = parse_mitigations(mitigations)
+    if proto == "mcq" and mits[1:]:
+        raise ValueError(f"mitigations ({', '.join(mits[1:])}) are written for pairwise judging; the mcq protocol "
+                         "runs without them")
     trials = build_trials(suite, items, seed=seed, options=options, protocol=proto)
     if mode == "compose":
         trials = compose(trials, mits)

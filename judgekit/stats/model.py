@@ -148,8 +148,17 @@ def family_of(probe: str, metric: str, subset: str) -> str:
     ``bias_effect`` and ``added_text_effect`` "all"; ``<probe>:subsets``: a probe's other
     ``bias_effect`` rows (condition, kind, template, placement); ``<probe>:mitigations``: its
     ``mitigation_*`` rows; ``model``: the cross-probe model; ``<probe>:secondary``: every other test.
+    An mcq run's rows (``mcq_*``) follow the same scheme with the mcq headlines and components
+    (:mod:`judgekit.stats.mcq`).
     """
     probe = str(probe)
+    if metric.startswith("mcq_"):  # an mcq run's rows (judgekit/stats/mcq.py)
+        from judgekit.stats.mcq import COMPONENTS as MCQ_COMPONENTS
+        from judgekit.stats.mcq import mcq_headline
+
+        if subset == "all" and metric == mcq_headline(probe):
+            return HEADLINE
+        return COMPONENTS if subset == "all" and metric in MCQ_COMPONENTS else f"{probe}:secondary"
     if subset == "all" and metric == headline_metric(probe):
         return HEADLINE
     if subset == "all" and metric in ("bias_effect", *NET_METRICS):

@@ -253,7 +253,9 @@ class Store:
                    json_extract_string(t.cue, '$.template') AS template,
                    json_extract_string(t.cue, '$.placement') AS placement,
                    length(i.response_a) AS response_a_len, length(i.response_b) AS response_b_len,
-                   v.input_tokens, v.output_tokens, v.cost_usd
+                   v.input_tokens, v.output_tokens, v.cost_usd,
+                   t.protocol, t.option_order, json_array_length(i.options) AS n_options,
+                   json_extract_string(t.cue, '$.inserted') AS cue_inserted
             FROM verdicts v
             JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
             JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
