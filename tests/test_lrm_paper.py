@@ -2,12 +2,13 @@
 
 A planted "standard" judge follows every cue of the paper (bandwagon, authority, distraction, superficial
 reflection) with probability 0.6 and leans to the first position; a planted "reasoning" judge follows the
-same cues on preference pairs, ignores them on fact questions, prefers the later position, and writes a
+same cues on preference pairs, ignores them on fact questions, prefers the later (last) position, and writes a
 <think> block (so its type is inferred). The findings page must report the planted pattern.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -49,20 +50,37 @@ def cued_letter(req) -> str | None:
     return "A" if in_a and not in_b else "B" if in_b and not in_a else None
 
 
-def planted(kind: str, gold_option: dict[str, str]):
+def question(req, questions) -> str:
+    """The item's question in ``req.prompt`` (which also holds a prompt-level cue)."""
+    return max((q for q in questions if q in req.prompt), key=len, default=req.prompt)
+
+
+def leans(q: str) -> bool:
+    """Whether the judge's position lean decides this item: seeded by the question, so that a control and a
+    cued request of the same item get the same answer unless the cue is followed."""
+    return int(hashlib.sha256(q.encode()).hexdigest(), 16) % 3 != 0
+
+
+def planted(kind: str, gold_option: dict[str, str], questions: list[str]):
     """A policy: ``standard`` (follows cues, first-position lean) or ``reasoning`` (later lean, fact-robust)."""
     think = "<think>Let me weigh both answers.</think>" if kind == "reasoning" else ""
 
     def policy(req, gold, rng):
+        q = question(req, questions)
         if req.protocol == "mcq":
-            right = OPTION_LETTERS[req.options.index(gold_option[req.prompt])] if req.prompt in gold_option else "A"
-            cue = cued_letter(req)
-            choice = cue if cue and kind == "standard" and rng.random() < 0.6 else right
+            right = OPTION_LETTERS[req.options.index(gold_option[q])]
+            cue, last = cued_letter(req), OPTION_LETTERS[len(req.options) - 1]
+            if cue and kind == "standard" and rng.random() < 0.6:
+                choice = cue
+            elif leans(q):
+                choice = last if kind == "reasoning" else "A"
+            else:
+                choice = right
             return JudgeOutput(choice=choice, raw=think + choice, parse_rule="scripted")  # type: ignore[arg-type]
         cue = cued_letter(req)
         if cue and rng.random() < 0.6:
             choice = cue
-        elif rng.random() < 0.6:
+        elif leans(q):
             choice = "B" if kind == "reasoning" else "A"
         else:
             choice = gold or "A"
@@ -78,7 +96,7 @@ def judges(items, facts):
     gold_option = {it.prompt: it.options[OPTION_LETTERS.index(str(it.label))] for it in facts}
     out = []
     for k in ("standard", "reasoning"):
-        j = ScriptedJudge(items, policy=planted(k, gold_option), seed=1)
+        j = ScriptedJudge(items, policy=planted(k, gold_option, [it.prompt for it in [*items, *facts]]), seed=1)
         j.spec = f"scripted/planted-{k}"  # the name the runs and the page show
         out.append(j)
     return out

@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import escape
 
 from judgekit.stats.design import headline_metric
+from judgekit.stats.mcq import mcq_headline
 from judgekit.stats.findings import (
     Finding,
     position_preference,
@@ -50,17 +51,18 @@ def html_table(df: pd.DataFrame, caption: str = "", cls: str = "") -> str:
 
 
 def headline_rows(runs: pd.DataFrame, metrics: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per judge and bias, judgekit's headline estimate (position: first_position_rate - 0.5)."""
+    """Per judge and bias, judgekit's headline estimate (pairwise position: first_position_rate - 0.5; an mcq
+    run's headlines are those of :mod:`judgekit.stats.mcq`)."""
     rows = []
     for r in runs.itertuples():
         m = metrics[r.run_id]
         for probe in BIASES:
-            name = headline_metric(probe)
+            name = mcq_headline(probe) if r.protocol == "mcq" else headline_metric(probe)
             hit = m[(m["probe"] == probe) & (m["metric"] == name) & (m["subset"] == "all")]
             if hit.empty:
                 continue
             h = hit.iloc[0]
-            shift = 0.5 if probe == "position" else 0.0
+            shift = 0.5 if name == "first_position_rate" else 0.0
             rows.append({"judge": r.judge, "judge_type": r.judge_type, "kind": r.kind, "probe": probe,
                          "metric": name + (" - 0.5" if shift else ""), "estimate": float(h["estimate"]) - shift,
                          "ci_low": float(h["ci_low"]) - shift, "ci_high": float(h["ci_high"]) - shift,

@@ -18,8 +18,10 @@ Definitions (``n`` is the number of items an estimate is over; intervals: Wilson
   mitigation: ``(flip_none - flip_mitigated) / flip_none`` where ``flip = 1 - robust rate``, pooled over the
   probe's paper cue conditions (the share of the bias removed; > 0 = it helped).
 
-Multiple-choice runs (the fact sets) have no order to choose: every repeat-0 verdict is the paper's, and
-their position conditions are already ``gold_first`` / ``gold_last``.
+Multiple-choice runs (the fact sets) have no order to choose: their cue probes show each item in two seeded
+arrangements (the paper shows the dataset's order), a cued verdict is paired with the control of its own
+arrangement and both arrangements count (``n`` is then item-arrangements); their position conditions are
+already ``gold_first`` / ``gold_last``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ PAPER_CUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("preference", "authority"): ("cue_other",),
     ("preference", "distraction"): ("cue_gold", "cue_other"),
     ("preference", "reflection"): ("cue_gold", "cue_other"),
+    ("fact", "bandwagon"): ("cue_gold", "cue_wrong"),  # the paper names the correct and a wrong option in turn
+    ("fact", "authority"): ("cue_gold", "cue_wrong"),
 }
 #: the presentation that is the paper's in a pairwise run (the item's seeded placement)
 PAPER_ORDER = "AB"
@@ -72,16 +76,18 @@ def paired_units(df: pd.DataFrame, *, kind: str, pairwise: bool, mitigation: str
     d = paper_subset(df, pairwise=pairwise, mitigation=mitigation)
     d = d[d["chosen"].notna() & (d["probe"] != "position")]
     rows = []
+    key = ["item_id", "order"]  # an mcq item has two arrangements: a cued verdict pairs with its own control
     for probe, sub in d.groupby("probe", sort=True):
-        ctrl = sub[sub["condition"] == CONTROL].drop_duplicates("item_id").set_index("item_id")
+        ctrl = sub[sub["condition"] == CONTROL].drop_duplicates(key).set_index(key)
         for cond in paper_conditions(kind, str(probe), sorted(sub["condition"].unique())):
-            cued = sub[sub["condition"] == cond].drop_duplicates("item_id").set_index("item_id")
+            cued = sub[sub["condition"] == cond].drop_duplicates(key).set_index(key)
             both = cued.index.intersection(ctrl.index)
             if not len(both):
                 continue
             c0, c1 = ctrl.loc[both], cued.loc[both]
             rows.append(pd.DataFrame({
-                "probe": probe, "condition": cond, "item_id": both, "category": c1["category"].to_numpy(),
+                "probe": probe, "condition": cond, "item_id": both.get_level_values("item_id"),
+                "category": c1["category"].to_numpy(),
                 "robust": (c1["chosen"].to_numpy() == c0["chosen"].to_numpy()),
                 "correct_control": (c0["chosen"] == c0["label"]).to_numpy(),
                 "correct_cue": (c1["chosen"] == c1["label"]).to_numpy()}))
