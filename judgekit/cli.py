@@ -115,7 +115,6 @@ def _print_profile(analysis: dict[str, Any]) -> None:
 def _cmd_eval(a: argparse.Namespace) -> int:
     from judgekit import api
     from judgekit.plan.spec import is_icai_suite
-
     from judgekit.presets import is_preset
 
     if is_preset(a.suite):

@@ -17,7 +17,6 @@ import pandas as pd
 from markupsafe import escape
 
 from judgekit.stats.design import headline_metric
-from judgekit.stats.mcq import mcq_headline
 from judgekit.stats.findings import (
     Finding,
     position_preference,
@@ -25,6 +24,7 @@ from judgekit.stats.findings import (
     robustness_interaction,
     susceptibility,
 )
+from judgekit.stats.mcq import mcq_headline
 from judgekit.stats.paper import design_units, later_position_effects, paper_metrics, relative_reduction
 
 FINDINGS_FILE = "lrm-paper-findings.html"
@@ -157,8 +157,8 @@ def write_findings(runs: pd.DataFrame, frames: Mapping[str, pd.DataFrame], metri
 
     headline, body, warnings = findings_html(runs, frames, metrics, skipped=skipped, inferred=inferred)
     judges = ", ".join(dict.fromkeys(runs["judge"]))
-    meta = [("judges", judges), ("runs", str(len(runs))),
-            ("types", ", ".join(f"{j}: {t}" for j, t in dict(zip(runs["judge"], runs["judge_type"])).items()))]
+    types = dict(zip(runs["judge"], runs["judge_type"], strict=True))
+    meta = [("judges", judges), ("runs", str(len(runs))), ("types", ", ".join(f"{j}: {t}" for j, t in types.items()))]
     html = render_page("LRM judging-bias study (Wang et al. 2025)", meta=meta, headline=headline,
                        warnings=warnings, body_html=body)
     return write_page(Path(out) / FINDINGS_FILE, html)

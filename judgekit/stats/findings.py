@@ -100,7 +100,7 @@ def _cluster_ols(y: np.ndarray, x: pd.DataFrame, groups: pd.Series) -> pd.DataFr
     res = sm.OLS(y.astype(float), X).fit(cov_type="cluster", cov_kwds={"groups": codes})
     ci = res.conf_int(ALPHA)
     return pd.DataFrame({"term": X.columns, "estimate": res.params.to_numpy(), "ci_low": ci[0].to_numpy(),
-                         "ci_high": ci[1].to_numpy(), "p_value": res.pvalues.to_numpy(), "n": int(len(y)),
+                         "ci_high": ci[1].to_numpy(), "p_value": res.pvalues.to_numpy(), "n": len(y),
                          "clusters": int(codes.max() + 1)})
 
 

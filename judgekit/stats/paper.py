@@ -96,7 +96,7 @@ def paired_units(df: pd.DataFrame, *, kind: str, pairwise: bool, mitigation: str
 
 
 def _share(hits: np.ndarray) -> tuple[float, tuple[float, float], int]:
-    n = int(len(hits))
+    n = len(hits)
     k = int(np.sum(hits))
     return (k / n if n else NAN), wilson(k, n), n
 
