@@ -178,3 +178,40 @@ def test_paper_metrics_from_stored_verdicts(preset):
     assert acc.loc["cue_other", "estimate"] < acc.loc["control", "estimate"]
     rel = relative_reduction(frame, "none", kind="preference", pairwise=True)
     assert (rel["relative_reduction"].abs() < 1e-12).all()  # no mitigation: nothing removed
+
+
+@needs_data
+def test_cli_runs_the_preset_with_labelled_judges_and_mitigations(tmp_path, capsys):
+    from judgekit.cli import main
+
+    args = ["eval", "--suite", "lrm-paper", "--data-dir", str(DATA), "--judge", "scripted/cue=0.5",
+            "--judge", "scripted/first=0.5", "--judge-type", "standard", "--judge-type", "reasoning", "--limit", "2",
+            "--db", str(tmp_path / "c.duckdb"), "--out", str(tmp_path / "out"), "--mitigations", "system-prompt",
+            "--no-report", "--progress", "off"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "scripted/cue=0.5 (standard) preference" in out and "scripted/first=0.5 (reasoning) fact" in out
+    page = (tmp_path / "out" / "lrm-paper-findings.html").read_text(encoding="utf-8")
+    assert "relative reduction" in page and "mitigation_bias_change" in page
+    from judgekit.store.db import Store
+
+    runs = Store(tmp_path / "c.duckdb").runs()
+    assert len(runs) == 4 and set(runs["suite"]) == {"lrm-paper-pairs", "lrm-paper-facts"}
+
+
+def test_cli_dry_run_and_bad_judge_types(tmp_path, capsys):
+    from judgekit.cli import main
+
+    if not (DATA / "dpo").is_dir():
+        pytest.skip(f"the paper's data is not at {DATA}")
+    assert main(["eval", "--suite", "lrm-paper", "--data-dir", str(DATA), "--judge", "scripted/gold", "--limit", "2",
+                 "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"preference: 8 items, \d+ requests", out) and re.search(r"per judge: \d+ requests", out)
+    assert main(["eval", "--suite", "lrm-paper", "--data-dir", str(DATA), "--judge", "scripted/gold",
+                 "--judge-type", "standard", "--judge-type", "reasoning", "--db", str(tmp_path / "x.duckdb")]) == 2
+    assert "--judge-type given 2 times for 1 judges" in capsys.readouterr().err
+    assert main(["eval", "--suite", "position", "--judge", "scripted/gold", "--judge", "scripted/gold",
+                 "--db", str(tmp_path / "y.duckdb")]) == 2
+    assert main(["eval", "--suite", "lrm-paper", "--judge", "scripted/gold"]) == 2
+    assert "needs --data-dir" in capsys.readouterr().err

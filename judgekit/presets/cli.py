@@ -23,13 +23,13 @@ def dry_run_lines(a: argparse.Namespace) -> list[str]:
             lines.append(f"  {kind}: {len(items)} items, not judged ({why})")
             continue
         plan = make_plan(load_suite(SUITES[kind]), items, f"lrm-paper-{kind}", seed=a.seed, stochastic=True,
-                         repeats=a.repeats, mitigations=a.mitigations)
+                         repeats=a.repeats, mitigations=a.mitigations if kind == "preference" else None)
         total += len(plan.trials)
         lines.append(f"  {kind}: {len(items)} items, {len(plan.trials)} requests ({SUITES[kind]})")
     judges = a.judge or ["smollm2"]
     lines.append(f"per judge: {total} requests, about {total * latency / 60:.0f} min at {latency:g} s per request "
                  f"one at a time (--assume-latency; divide by the concurrency); {len(judges)} judge(s): "
-                 f"{total * len(judges)} requests")
+                 f"{total * len(judges)} requests (a stochastic judge: with its noise-floor repeats)")
     return [f"lrm-paper on {a.data_dir}:", *lines]
 
 

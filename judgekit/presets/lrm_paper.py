@@ -96,6 +96,10 @@ def run_lrm_paper(data_dir: str | Path, judges: Sequence[Any], *, judge_types: S
     no_mcq = mcq_available() if data.fact else None
     if no_mcq:
         skipped.append(f"fact sets not judged: {no_mcq}")
+    from judgekit.mitigations import parse_mitigations
+
+    if data.fact and not no_mcq and len(parse_mitigations(mitigations)) > 1:
+        skipped.append("mitigations run on the preference sets only: the mcq protocol takes none")
     rows = []
     for i, judge in enumerate(judges):
         spec = _spec(judge)
@@ -105,7 +109,8 @@ def run_lrm_paper(data_dir: str | Path, judges: Sequence[Any], *, judge_types: S
             log.info("lrm-paper: %s on %d %s items", spec, len(items), kind)
             res = api.evaluate(SUITES[kind], judge=judge if isinstance(judge, str) else None,
                                judge_obj=None if isinstance(judge, str) else judge, items=items,
-                               dataset=f"lrm-paper-{kind}", db=db, out=out, seed=seed, mitigations=mitigations,
+                               dataset=f"lrm-paper-{kind}", db=db, out=out, seed=seed,
+                               mitigations=mitigations if kind == "preference" else None,
                                judge_options=opts, repeats=repeats, progress=progress, make_report=make_report)
             rows.append({"judge": spec, "judge_type": types[i] if types else None, "kind": kind,
                          "protocol": PROTOCOL[kind], "run_id": res.run_id, "n_items": len(items),

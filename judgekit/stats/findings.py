@@ -29,6 +29,7 @@ absent" when its whole interval lies within ±:data:`MARGIN`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,8 +98,10 @@ def _cluster_ols(y: np.ndarray, x: pd.DataFrame, groups: pd.Series) -> pd.DataFr
 
     X = sm.add_constant(x.astype(float), has_constant="add")
     codes = pd.factorize(groups)[0]
-    res = sm.OLS(y.astype(float), X).fit(cov_type="cluster", cov_kwds={"groups": codes})
-    ci = res.conf_int(ALPHA)
+    with warnings.catch_warnings():  # no variation left (e.g. every answer robust): the interval is nan
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = sm.OLS(y.astype(float), X).fit(cov_type="cluster", cov_kwds={"groups": codes})
+        ci = res.conf_int(ALPHA)
     return pd.DataFrame({"term": X.columns, "estimate": res.params.to_numpy(), "ci_low": ci[0].to_numpy(),
                          "ci_high": ci[1].to_numpy(), "p_value": res.pvalues.to_numpy(), "n": len(y),
                          "clusters": int(codes.max() + 1)})
