@@ -22,7 +22,8 @@ _DB_HELP = "DuckDB file (default ./judgekit.duckdb)"
 def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run a suite against a judge, store verdicts, write the report")
     p.add_argument("--suite", default="position",
-                   help=f"a built-in suite ({', '.join(suite_names())}; default position) or a suite YAML path")
+                   help=f"a built-in suite ({', '.join(suite_names())}; default position), a suite YAML path, or the "
+                        "preset lrm-paper (with --data-dir)")
     p.add_argument("--probes", default=None, help="run only these probes of the suite, e.g. bandwagon,authority")
     p.add_argument("--mitigations", default=None,
                    help="also judge under these mitigations and compare: none,swap,calibrate,system-prompt,icl,"

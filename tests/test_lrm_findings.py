@@ -120,3 +120,16 @@ def test_position_statuses():
     one = eff(0.2)
     one = one[one["judge_type"] == "reasoning"]
     assert position_preference(one).status == INCONCLUSIVE
+
+
+def test_noise_floor_by_hand():
+    from judgekit.stats.paper import noise_floor
+
+    rows = [("i1", "position", "control", "AB", 0, "none", "A", "preference", "s", "A", "A"),
+            ("i1", "position", "control", "AB", 1, "none", "A", "preference", "s", "B", "B"),
+            ("i1", "position", "control", "AB", 2, "none", "A", "preference", "s", "A", "A"),
+            ("i2", "position", "control", "AB", 0, "none", "A", "preference", "s", "A", "A"),
+            ("i2", "position", "control", "AB", 1, "none", "A", "preference", "s", "invalid", None)]
+    nf = noise_floor(verdicts(rows))
+    assert nf["estimate"] == pytest.approx(0.5) and nf["n"] == 2  # the parse failure is no answer
+    assert np.isnan(noise_floor(verdicts(rows[:1]))["estimate"])

@@ -25,7 +25,13 @@ from judgekit.stats.findings import (
     susceptibility,
 )
 from judgekit.stats.mcq import mcq_headline
-from judgekit.stats.paper import design_units, later_position_effects, paper_metrics, relative_reduction
+from judgekit.stats.paper import (
+    design_units,
+    later_position_effects,
+    noise_floor,
+    paper_metrics,
+    relative_reduction,
+)
 
 FINDINGS_FILE = "lrm-paper-findings.html"
 BIASES = ("position", "bandwagon", "authority", "distraction", "reflection")
@@ -101,6 +107,9 @@ def _paper_tables(runs: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> str
         pm = paper_metrics(frames[r.run_id], kind=r.kind, pairwise=r.protocol == "pairwise")
         pm = pm[pm["subset"] == "all"].drop(columns="subset")
         parts.append(html_table(pm, f"{r.judge} · {r.kind} sets (run {r.run_id})", "paper"))
+        noise = pd.DataFrame([noise_floor(frames[r.run_id])])
+        parts.append(html_table(noise, f"{r.judge} · {r.kind}: noise floor (share of identical re-asks answered "
+                                       "differently; blank without repeats, e.g. a deterministic judge)", "noise"))
     return "".join(parts)
 
 

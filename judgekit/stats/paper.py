@@ -179,3 +179,15 @@ def later_position_effects(df: pd.DataFrame, *, pairwise: bool) -> pd.DataFrame:
     if w.empty:
         return pd.DataFrame(columns=["item_id", "kind", "later"])
     return (w["gold_last"] - w["gold_first"]).rename("later").reset_index()
+
+
+def noise_floor(df: pd.DataFrame) -> dict[str, float]:
+    """The share of identical re-asks (repeat > 0) whose answer differs from the first ask (repeat 0) of the same
+    request (probe, condition, order, item; no mitigation; both answers valid), with a Wilson interval over
+    re-asks: how much the judge disagrees with itself at its decoding settings. nan without repeats."""
+    d = df[(df["mitigation"].fillna("none") == "none") & df["chosen"].notna()]
+    key = ["probe", "condition", "order", "item_id"]
+    first = d[d["repeat"] == 0].drop_duplicates(key)[[*key, "chosen"]].rename(columns={"chosen": "chosen_0"})
+    again = d[d["repeat"] > 0].merge(first, on=key, how="inner")
+    est, (lo, hi), n = _share((again["chosen"] != again["chosen_0"]).to_numpy())
+    return {"estimate": est, "ci_low": lo, "ci_high": hi, "n": n}
