@@ -138,4 +138,7 @@ def test_unknown_template_and_data_names_list_the_valid_ones(tmp_path, capsys):
     assert "pairwise" in template_names()
     assert main(["eval", "--judge", "scripted/gold", "--data", "prefs", "--db", db]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.endswith("file not found; built-in data sets: facts, preferences") and "site-packages" not in err
+    from judgekit.datasets.loaders import BUILTIN
+
+    assert err.endswith(f"file not found; built-in data sets: {', '.join(sorted(BUILTIN))}")
+    assert {"facts", "preferences"} <= set(BUILTIN) and "site-packages" not in err
