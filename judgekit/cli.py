@@ -122,10 +122,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
         from judgekit.presets.cli import cmd_preset
 
         return cmd_preset(a, _judge_options(a))
-    if a.judge and len(a.judge) > 1:
-        raise ValueError(f"suite {a.suite!r} takes one --judge (got {len(a.judge)}); a preset such as lrm-paper "
-                         f"takes several")
-    a.judge = a.judge[0] if a.judge else None
+    a.judge = a.judge[-1] if a.judge else None  # a suite takes one judge: the last --judge, as always
     if is_icai_suite(a.suite):
         from judgekit.analysis.icai.cli import cmd_icai
 

@@ -211,7 +211,5 @@ def test_cli_dry_run_and_bad_judge_types(tmp_path, capsys):
     assert main(["eval", "--suite", "lrm-paper", "--data-dir", str(DATA), "--judge", "scripted/gold",
                  "--judge-type", "standard", "--judge-type", "reasoning", "--db", str(tmp_path / "x.duckdb")]) == 2
     assert "--judge-type given 2 times for 1 judges" in capsys.readouterr().err
-    assert main(["eval", "--suite", "position", "--judge", "scripted/gold", "--judge", "scripted/gold",
-                 "--db", str(tmp_path / "y.duckdb")]) == 2
     assert main(["eval", "--suite", "lrm-paper", "--judge", "scripted/gold"]) == 2
     assert "needs --data-dir" in capsys.readouterr().err
