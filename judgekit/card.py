@@ -20,7 +20,7 @@ from judgekit.atomic import atomic_write_text
 from judgekit.console import decoding_text
 from judgekit.redact import redact_text
 from judgekit.report import queries as q
-from judgekit.stats.design import headline_metric
+from judgekit.stats.design import headline_metric, protocol_of
 
 SCHEMA = "judgekit.bias-card/1"
 
@@ -34,12 +34,15 @@ HEADLINE_METRICS = {
             "robustness_rate", "harmful_flips",
             "helpful_flips"),
     "extra": ("padding_vs_irrelevant", "p_prefer_longer", "length_logit_slope", "between_first_shift"),
+    # an mcq run (judgekit/stats/mcq.py)
+    "mcq_position": ("mcq_gold_position_gap", "mcq_accuracy", "mcq_invalid_rate"),
+    "mcq_cue": ("mcq_cue_net_shift", "mcq_cue_shift", "mcq_added_text_shift", "mcq_accuracy", "mcq_invalid_rate"),
 }
 IDENTITY_KEYS = ("backend", "model", "revision", "mode", "dtype", "temperature", "top_p", "max_tokens",
                  "max_new_tokens", "logprobs", "api_base", "params", "seed", "policy", "base", "wrapper")
 DECODING_KEYS = ("mode", "temperature", "top_p", "top_k", "max_tokens", "max_new_tokens", "logprobs", "dtype",
                  "device", "batch_size", "do_sample", "n", "stop")
-DESIGN_KEYS = ("probes", "template", "repeats", "repeat_fraction", "n_items", "limit", "split", "data")
+DESIGN_KEYS = ("probes", "template", "repeats", "repeat_fraction", "n_items", "limit", "split", "data", "protocol")
 _SECRET = re.compile(r"((^|_)key$|api_?key|(^|_)token$|secret|password|passwd|authori[sz]ation|credential|cookie|"
                      r"bearer|private)", re.IGNORECASE)
 _SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_-]{12,}|hf_[A-Za-z0-9]{20,}|Bearer\s+\S+)")
@@ -87,11 +90,13 @@ def headline(metrics: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """probe -> {metric: stat} for the probe's headline metrics (subset "all"); the headline first."""
     by_probe: dict[str, dict[str, Any]] = {}
     index = {(r["probe"], r["metric"]): r for r in metrics if r.get("subset") in ("all", None)}
+    protocol = protocol_of(r["metric"] for r in metrics)
     for probe in dict.fromkeys(r["probe"] for r in metrics):
         if probe in (None, "all"):
             continue
-        rest = HEADLINE_METRICS["position"] if probe == "position" else HEADLINE_METRICS["cue"]
-        names = tuple(dict.fromkeys((headline_metric(str(probe)), *rest, *HEADLINE_METRICS["extra"])))
+        mcq = protocol == "mcq"
+        rest = HEADLINE_METRICS[("mcq_" if mcq else "") + ("position" if probe == "position" else "cue")]
+        names = tuple(dict.fromkeys((headline_metric(str(probe), protocol), *rest, *HEADLINE_METRICS["extra"])))
         stats = {m: _stat(index[(probe, m)]) for m in names if (probe, m) in index}
         if stats:
             by_probe[str(probe)] = stats
@@ -141,7 +146,8 @@ def bias_card(db: str | Path, run_id: str) -> dict[str, Any]:
         "decoding_text": decoding_text(decoding),
         "dataset": _dataset(str(run.get("dataset")), prov),
         "design": _design(config, design),
-        "headline_metric": {p: headline_metric(p) for p in headline_probes},
+        "headline_metric": {p: headline_metric(p, protocol_of(r["metric"] for r in records))
+                            for p in headline_probes},
         "headline": headline_stats,
         "model": {str(r["subset"]): _stat(r) for r in model},
         "quality": _quality(records, counts),
@@ -177,8 +183,11 @@ def _design(config: dict[str, Any], design: list[dict[str, Any]]) -> dict[str, A
     conditions: dict[str, set[str]] = {}
     for r in design:
         conditions.setdefault(str(r["probe"]), set()).add(r["condition"])
+    orders = sorted({r["order"] for r in design})
+    if config.get("protocol") == "mcq":  # option arrangements, one or more per item: their number, not each one
+        orders = [f"{len(orders)} option arrangements"]
     return {**_clean({k: config.get(k) for k in DESIGN_KEYS if k in config}),
-            "orders": sorted({r["order"] for r in design}),
+            "orders": orders,
             "conditions": {p: sorted(c) for p, c in sorted(conditions.items())},
             "n_trials": sum(int(r["n_trials"]) for r in design)}
 

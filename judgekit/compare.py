@@ -32,6 +32,8 @@ the ranking, the tests and the agreement, so every comparison is paired.
   the position probe's where present), the share of verdicts where two judges chose the
   same original response, and Cohen's kappa over the categories A / B / tie. The
   row "gold" compares each judge with the gold labels (items labelled A/B).
+* **mcq runs** (protocol ``mcq``) are ranked and tested on the criteria of :mod:`judgekit.compare_mcq`;
+  runs of different protocols are not compared.
 * **Warnings** (``Comparison.warnings``): the runs differ in suite, in probes, in decoding
   settings, or in their items (each run's item count against the common count).
 
@@ -49,6 +51,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from judgekit import compare_mcq
 from judgekit.report import queries as q
 from judgekit.stats.intervals import exact_mcnemar, paired_diff_ci, percentile_interval
 from judgekit.stats.net import NET_METRICS, headline_metric
@@ -217,10 +220,21 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
     runs["n_items_common"] = len(items)
     runs["n_items"] = [len(per[r]["hash"]) for r in run_ids]
     warnings = differences(runs, per, len(items))
+    kinds = compare_mcq.protocols(runs["config"].tolist())
+    if len(kinds) > 1:
+        raise ValueError(f"the runs use different protocols ({', '.join(sorted(kinds))}); compare runs of one protocol")
+    mcq = kinds == {compare_mcq.PROTOCOL}
     runs["backend"] = [(_config(c).get("judge_identity") or {}).get("backend") for c in runs["config"]]
     runs = runs.drop(columns=["config"])
-    profile = _profile(per, run_ids, labels)
-    criteria = _criteria(per, run_ids, items)
+    if mcq:  # multiple-choice runs: the mcq criteria (judgekit/compare_mcq.py)
+        frames = compare_mcq.load(db, run_ids)
+        profile = compare_mcq.profile({r: per[r]["metrics"] for r in run_ids}, run_ids, labels)
+        criteria = compare_mcq.criteria(frames, run_ids, items, _matrix)
+        for r in run_ids:
+            per[r]["choices"] = compare_mcq.choices(frames[r])
+    else:
+        profile = _profile(per, run_ids, labels)
+        criteria = _criteria(per, run_ids, items)
     ranking, tests = [], []
     for name, (num, den, higher, kind, extra) in criteria.items():
         point = _aggregate(name, num, den)
@@ -237,7 +251,8 @@ def compare_runs(db: str | Path, run_ids: list[str], *, n_boot: int = 2000, seed
     tests_df["p_holm"] = holm(tests_df["p_value"].to_numpy(float))
     tests_df["p_bh"] = _bh(tests_df["p_value"].to_numpy(float))
     ranking_df = pd.concat(ranking, ignore_index=True) if ranking else pd.DataFrame()
-    agreement = agreement_table({lab: per[r]["choices"] for lab, r in zip(labels, run_ids, strict=True)}, items)
+    agreement = agreement_table({lab: per[r]["choices"] for lab, r in zip(labels, run_ids, strict=True)}, items,
+                                gold_labels=compare_mcq.GOLD_LABELS if mcq else ("A", "B"))
     if not criteria:
         notes.append("no criterion is measured in every run (no common cue probe and no position probe)")
     return Comparison(runs, profile, ranking_df, tests_df, agreement, len(items), notes, warnings)
@@ -329,11 +344,11 @@ def _headline_items(per: dict, run_ids: list[str], probe: str) -> list[pd.DataFr
 
 def _is_effect(name: str) -> bool:
     """A per-probe signed-effect criterion (``cue_net_effect:<probe>`` or ``bias_effect:<probe>``)."""
-    return name.split(":", 1)[0] in ("bias_effect", "cue_net_effect") and ":" in name
+    return name.split(":", 1)[0] in ("bias_effect", "cue_net_effect", *compare_mcq.EFFECTS) and ":" in name
 
 
 def _aggregate(name: str, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    if name == MEAN_ABS:
+    if name in (MEAN_ABS, compare_mcq.MEAN_ABS_MCQ):
         return np.mean(np.abs(np.stack([_ratio(n, d) for n, d in zip(num, den, strict=True)])), axis=0)
     return _size(name, _ratio(num, den))
 
@@ -346,7 +361,7 @@ def _size(name: str, v: np.ndarray) -> np.ndarray:
 
 
 def _aggregate_reps(name: str, num: np.ndarray, den: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    if name == MEAN_ABS:
+    if name in (MEAN_ABS, compare_mcq.MEAN_ABS_MCQ):
         return np.mean(np.abs(np.stack([ratio_reps(n, d, n_boot, seed) for n, d in zip(num, den, strict=True)])),
                        axis=0)
     return _size(name, ratio_reps(num, den, n_boot, seed))
@@ -381,8 +396,10 @@ def _pair_test(kind, name, num, den, reps, point, a, b, extra, seed) -> dict:
             "test": f"exact McNemar (b={only1}, c={only2})", "p_value": exact_mcnemar(only1, only2) if n else np.nan}
 
 
-def agreement_table(choices: dict[str, pd.DataFrame], items: list[str]) -> pd.DataFrame:
-    """Long table: judge_1, judge_2 (a judge or "gold"), n, agreement, kappa; see the module docstring."""
+def agreement_table(choices: dict[str, pd.DataFrame], items: list[str],
+                    gold_labels: tuple[str, ...] = ("A", "B")) -> pd.DataFrame:
+    """Long table: judge_1, judge_2 (a judge or "gold"), n, agreement, kappa; see the module docstring.
+    ``gold_labels``: the labels the gold row scores (an mcq run's: every option letter)."""
     slim = {}
     for lab, c in choices.items():
         c = c[(c["condition"] == "control") & c["item_id"].isin(items)]
@@ -392,7 +409,7 @@ def agreement_table(choices: dict[str, pd.DataFrame], items: list[str]) -> pd.Da
     labs = list(slim)
     for a, b in itertools.product(labs, [*labs, GOLD]):
         if b == GOLD:
-            x = slim[a][slim[a]["label"].isin(["A", "B"])]
+            x = slim[a][slim[a]["label"].isin(list(gold_labels))]
             u, v = x["chosen"].to_numpy(object), x["label"].to_numpy(object)
         else:
             x = slim[a].merge(slim[b], on=["item_id", "order"], suffixes=("_1", "_2"))

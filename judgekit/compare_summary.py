@@ -21,11 +21,15 @@ from judgekit.store.db import Store
 #: criterion -> what it measures, in the order the headline picks one
 HEADLINE_ORDER = {
     "mean_abs_cue_net_effect": "mean |cue_net_effect| over the common cue probes",
+    "mean_abs_mcq_cue_net_shift": "mean |mcq_cue_net_shift| over the common cue probes (multiple choice)",
+    "mcq_gold_position_gap:position": "|accuracy with the gold option first − last| (multiple choice)",
+    "mcq_accuracy": "accuracy against the gold options (multiple choice)",
     "position_bias": "position bias |first-position rate − 0.5|",
     "accuracy": "accuracy against the gold labels",
     "position_consistency": "position consistency",
 }
-LOWER_IS_BETTER = {"mean_abs_cue_net_effect", "position_bias"}
+LOWER_IS_BETTER = {"mean_abs_cue_net_effect", "position_bias", "mean_abs_mcq_cue_net_shift",
+                   "mcq_gold_position_gap:position"}
 
 
 def _num(x: object) -> float:

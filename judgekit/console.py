@@ -35,9 +35,10 @@ def headline_metric(probe: str, available: Iterable[str]) -> str | None:
     the run has none of them (e.g. the cross-probe ``all`` rows).
     """
     from judgekit.stats.design import headline_metric as preferred  # the one definition (stdlib only)
+    from judgekit.stats.design import protocol_of
 
     have = set(available)
-    first = preferred(probe)
+    first = preferred(probe, protocol_of(have))
     if first in have:
         return first
     # runs stored before the preferred metric existed: the next best they have

@@ -80,7 +80,12 @@ def mde_paired_proportions(n: int, *, discordance: float = 0.3, alpha: float = 0
 def _headline(trials: Sequence[Trial]) -> str:
     """The headline metric of the first probe (:func:`judgekit.stats.net.headline_metric`), in words."""
     first = trials[0].probe if trials else "position"
-    metric = headline_metric(first)
+    metric = headline_metric(first, trials[0].protocol if trials else "pairwise")
+    if metric == "mcq_gold_position_gap":
+        return f"{first}: mcq_gold_position_gap, accuracy with the gold option first minus last (sign test over items)"
+    if metric == "mcq_cue_net_shift":
+        return (f"{first}: mcq_cue_net_shift, P(pick the cued option) with the cue minus with a neutral text of its "
+                f"length (paired, sign test over items)")
     if metric == "first_position_rate":
         return f"{first}: first_position_rate, share of verdicts for the response shown first (sign test over items)"
     if metric == "cue_net_effect":

@@ -247,3 +247,83 @@ def test_the_design_has_what_the_agreement_must_survive(runs):
                               "AND repeat = 0", [ids[0]]).fetchone()[0]
     assert mits == {"none", "system-prompt"} and reps >= 1 and tmpls >= 2
     assert n_all > n_scope  # the views hold every mitigation; the analysis scope is a filter on them
+
+
+# -- mcq runs (protocol mcq): the same check over the consumers that show them -----------------
+
+MCQ_DATA = Path(__file__).parent / "data" / "mcq_items.jsonl"
+MCQ_JUDGES = ["scripted/cue=0.4,first=0.2", "scripted/last=0.3,accuracy=0.8"]
+
+
+@pytest.fixture(scope="module")
+def mcq_runs(tmp_path_factory):
+    db = tmp_path_factory.mktemp("consumers-mcq") / "m.duckdb"
+    ids = [api.evaluate("bias", judge=j, data=str(MCQ_DATA), db=db, protocol="mcq", probes=PROBES, repeats=1,
+                        repeat_fraction=0.5, make_report=False, progress=False).run_id for j in MCQ_JUDGES]
+    return db, ids
+
+
+def mcq_report_profile(db: Path, run_ids: list[str]) -> dict:
+    from judgekit.report import mcq
+
+    return {(r, x["probe"], x["metric"], "all"): (x["estimate"], x["n"])
+            for r in run_ids for x in mcq.profile_rows(Store(db, create=False).metrics(r))}
+
+
+def mcq_compare(db: Path, run_ids: list[str]) -> dict:
+    """The ranking recomputes each criterion from the per-item pairs; the tests give signed differences."""
+    c = compare_runs(db, run_ids, n_boot=20)
+    rid = dict(zip(c.runs["label"], c.runs["run_id"], strict=True))
+    stored = {(p["run_id"], p["probe"], p["metric"]): p["estimate"] for p in c.profile.to_dict("records")}
+    out = {}
+    for r in c.ranking.to_dict("records"):
+        name, run = r["criterion"], rid[r["judge"]]
+        if name == "mcq_accuracy":
+            out[(run, "position", name, "all")] = (r["estimate"], r["n"])
+        elif ":" in name:
+            metric, probe = name.split(":", 1)
+            assert r["estimate"] == pytest.approx(abs(stored[(run, probe, metric)]), abs=1e-12)
+            out[(run, probe, metric, "all")] = (None, r["n"])
+    for t in c.tests[c.tests["criterion"].str.startswith("mcq_cue_net_shift:")].to_dict("records"):
+        probe = t["criterion"].split(":", 1)[1]
+        out[(run_ids[0], probe, "mcq_cue_net_shift", "all")] = (
+            t["difference"] + stored[(run_ids[1], probe, "mcq_cue_net_shift")], None)
+    return out
+
+
+def mcq_console(db: Path, run_ids: list[str]) -> dict:
+    from judgekit.console import probe_rows
+
+    return {(r, x["probe"], x["metric"], "all"): (x["estimate"], x["n"])
+            for r in run_ids for x in probe_rows(nb.metrics([r], db).to_dict("records"))}
+
+
+def mcq_compare_chart(db: Path, run_ids: list[str]) -> dict:
+    c = compare_runs(db, run_ids, n_boot=20)
+    rid = dict(zip(c.runs["label"], c.runs["run_id"], strict=True))
+    out = {}
+    for p in profile_points(c.profile).to_dict("records"):
+        probe, metric = (("position", "mcq_accuracy") if p["label"] == "accuracy (position probe)"
+                         else p["label"].split(": "))
+        out[(rid[p["judge"]], probe, metric, "all")] = (p["estimate"], p["n"])
+    return out
+
+
+MCQ_CONSUMERS = {"report profile": mcq_report_profile, "bias card": card, "compare": mcq_compare,
+                 "compare chart": mcq_compare_chart, "console": mcq_console}
+
+
+@pytest.mark.parametrize("name", list(MCQ_CONSUMERS))
+def test_mcq_consumer_reproduces_stored_estimates(mcq_runs, name):
+    db, ids = mcq_runs
+    got = MCQ_CONSUMERS[name](db, ids)
+    stored = {(m["run_id"], m["probe"], m["metric"], m["subset"]): (m["estimate"], m["n"])
+              for m in nb.metrics(ids, db).to_dict("records")}
+    assert got, name
+    assert {k[2] for k in got} & {"mcq_cue_net_shift", "mcq_gold_position_gap"}, name  # the mcq headlines
+    for key, (est, n) in got.items():
+        assert key in stored, (name, key)
+        s_est, s_n = stored[key]
+        assert est is None or est == pytest.approx(s_est, abs=1e-12), (name, key, est, s_est)
+        if n is not None:
+            assert int(n) == int(s_n), (name, key, n, s_n)

@@ -7,8 +7,10 @@ A record holds ``question`` (or ``prompt``), ``options`` (a list, or a JSON stri
 MMLU-Pro files of the seed paper load with their own column names: question, options, answer).
 
 Every problem is a :class:`~judgekit.datasets.schema.DatasetError` naming file, row and field:
-fewer than 2 or more than 26 options, an empty or duplicate option, an answer that is not a letter
-or index of one of the options.
+fewer than 2 or more than 26 options, an empty option, an option that repeats the gold one, an answer
+that is not a letter or index of one of the options. A repeated *wrong* option (MMLU-Pro pads some
+questions with "N/A" twice) leaves one correct slot: it is kept and listed in the item's metadata
+(``duplicate_options``).
 """
 
 from __future__ import annotations
@@ -50,12 +52,26 @@ def _options(value: Any, file: str, row: int) -> tuple[str, ...]:
             raise DatasetError(file, row, "options", f"option {OPTION_LETTERS[i]} is {_type_name(opt)}, not text")
         if not opt.strip():
             raise DatasetError(file, row, "options", f"option {OPTION_LETTERS[i]} is empty")
-        if opt.strip() in (o.strip() for o in out):
-            first = OPTION_LETTERS[[o.strip() for o in out].index(opt.strip())]
-            raise DatasetError(file, row, "options", f"option {OPTION_LETTERS[i]} repeats option {first} "
-                                                     f"({opt.strip()[:40]!r})")
         out.append(opt)
     return tuple(out)
+
+
+def _duplicates(options: tuple[str, ...], label: str, file: str, row: int) -> list[str]:
+    """Letters of options that repeat an earlier one. Repeating the gold option is an error (two slots would
+    be correct); a repeated wrong option ("N/A" padding in MMLU-Pro) leaves one correct slot and is kept."""
+    seen: dict[str, int] = {}
+    dups: list[str] = []
+    gold = OPTION_LETTERS.index(label)
+    for i, opt in enumerate(options):
+        key = opt.strip()
+        if key in seen:
+            if gold in (i, seen[key]):
+                raise DatasetError(file, row, "options", f"option {OPTION_LETTERS[i]} repeats option "
+                                                         f"{OPTION_LETTERS[seen[key]]} ({key[:40]!r}), the gold "
+                                                         "option: the answer would be two slots")
+            dups.append(OPTION_LETTERS[i])
+        seen.setdefault(key, i)
+    return dups
 
 
 def _answer(value: Any, n: int, file: str, row: int) -> str:
@@ -101,6 +117,9 @@ def make_mcq_item(record: dict[str, Any], *, file: str, row: int, default_id: st
                      file=file, row=row, default_id=default_id, default_kind=default_kind,
                      default_source=default_source)
     meta = {k: _plain(v, file, row, k) for k, v in base.metadata.items()}
+    dups = _duplicates(options, label, file, row)
+    if dups:
+        meta["duplicate_options"] = dups
     return Item(id=base.id, prompt=base.prompt, response_a="", response_b="", label=label,  # type: ignore[arg-type]
                 kind=base.kind, category=base.category, source=base.source, metadata=meta, options=options)
 

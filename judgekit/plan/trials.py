@@ -151,6 +151,8 @@ def make_plan(suite: SuiteSpec, items: list[Item], dataset: str, *, seed: int = 
     if proto != "pairwise":  # a pairwise run keeps the spec (and the fingerprint) it had before protocols existed
         probe_config["protocol"] = proto
         cfg["protocol"] = proto
+        ran = {t.probe for t in trials}
+        cfg["probes"] = [p for p in suite.probes if p in ran]  # mcq leaves out the probes it has no form of
     run_spec = RunSpec(suite=suite.name, dataset=dataset, seed=seed, template=tmpl, probe_config=probe_config)
     return Plan(suite=suite, items=items, dataset=dataset, trials=trials, template=tmpl, repeats=n_rep,
                 repeat_fraction=frac, mitigations=mits, seed=seed, run_spec=run_spec, config={**cfg, **(config or {})})

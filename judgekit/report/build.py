@@ -177,6 +177,18 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
                                         "p_adjusted", "n", "note"])
     # mitigation rows have a section of their own (an extra section, see judgekit.report.mitigation)
     metrics = metrics[~metrics["metric"].astype(str).str.startswith("mitigation_")]
+    if (run.get("config") or {}).get("protocol") == "mcq":  # a multiple-choice run: its own page
+        from judgekit.card import bias_card
+        from judgekit.report import mcq
+
+        html = mcq.build(_env(), {**d, "metrics": metrics}, bias_card(db, run_id), db=db, run_id=run_id, common={
+            "run": {k: _text(run.get(k)) for k in ("run_id", "suite", "judge", "dataset", "status")},
+            "caveats": frame_caveats(metrics), "details": _details(run, d["counts"]),
+            "design": _design_rows(d["design"], d["cue_design"]), "provenance": d["provenance"].to_dict("records"),
+            "config": run.get("config") or {}, "plotly_js": _plotly(), "generated": _now()})
+        out = Path(out_dir) / f"{run_id}.html"
+        atomic_write_text(out, html)
+        return out
     profile = sections.profile_rows(metrics)
     pointwise = is_pointwise(run.get("config"))
     cue_probes = [p for p in dict.fromkeys(metrics["probe"]) if p not in ("position", "all")]

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, embed_figure, n_text
-from judgekit.stats.design import headline_metric
+from judgekit.stats.design import headline_metric, protocol_of
 
 SIG = "#d1495b"
 NS = "#8a93a3"
@@ -156,10 +156,13 @@ def profile_points(profile: pd.DataFrame) -> pd.DataFrame:
     if profile.empty:
         return pd.DataFrame(columns=["judge", "panel", "label", "estimate", "ci_low", "ci_high", "n"])
     out = []
+    protocol = protocol_of(profile["metric"])
     for rec in profile.to_dict("records"):
         metric, probe = _text(rec["metric"]), _text(rec["probe"])
-        if probe != "position" and metric == headline_metric(probe):
+        if (probe != "position" or protocol == "mcq") and metric == headline_metric(probe, protocol):
             spec = (0, f"{probe}: {metric}", 0.0)
+        elif protocol == "mcq" and metric == "mcq_accuracy" and probe == "position":
+            spec = (1, "accuracy (position probe)", 0.0)
         else:
             spec = next(((panel, label, off) for m, panel, label, off in PROFILE_ROWS
                          if m == metric and probe == "position"), None)

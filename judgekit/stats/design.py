@@ -57,12 +57,25 @@ NET_PAIRS = (("added_text_effect", "neutral", "control"), ("cue_net_effect", "cu
 NEUTRAL_PROBES = ("bandwagon", "authority", "verbosity", "distraction", "reflection")
 
 
-def headline_metric(probe: str) -> str:
+#: the headline metrics of an mcq run's probes (:mod:`judgekit.stats.mcq`): the position probe's accuracy with
+#: the gold option first minus last, a cue probe's shift toward the cued option beyond its neutral control
+MCQ_HEADLINES = {POSITION: "mcq_gold_position_gap", "cue": "mcq_cue_net_shift"}
+
+
+def protocol_of(metric_names: object) -> str:
+    """The protocol whose metrics these are: ``mcq`` when any name is an mcq metric (``mcq_*``), else pairwise."""
+    return "mcq" if any(str(m).startswith("mcq_") for m in metric_names) else "pairwise"  # type: ignore[attr-defined]
+
+
+def headline_metric(probe: str, protocol: str = "pairwise") -> str:
     """The metric (subset "all") that is the headline number of ``probe`` in every view.
 
     ``cue_net_effect`` for the cue probes (they all have a neutral control), ``bias_effect`` for
-    a cue probe without one, ``first_position_rate`` for the position probe.
+    a cue probe without one, ``first_position_rate`` for the position probe; for an mcq run
+    (:func:`protocol_of` its metrics) the :data:`MCQ_HEADLINES`.
     """
+    if protocol == "mcq":
+        return MCQ_HEADLINES[POSITION] if probe == POSITION else MCQ_HEADLINES["cue"]
     if probe == POSITION:
         return "first_position_rate"
     return "cue_net_effect" if probe in NEUTRAL_PROBES else "bias_effect"

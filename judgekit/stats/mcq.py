@@ -20,25 +20,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from judgekit.stats.design import headline_metric
 from judgekit.stats.intervals import NAN, exact_mcnemar, ratio, ratio_bootstrap
 from judgekit.types import OPTION_LETTERS
 
 PROTOCOL = "mcq"
 POSITION_CONDITIONS = ("gold_first", "gold_last", "shuffle")
 CUE_SIDES = ("gold", "wrong")
-#: the headline metric of each mcq probe (subset "all"), as :func:`judgekit.stats.design.headline_metric` names
-#: the pairwise ones
-HEADLINES = {"position": "mcq_gold_position_gap", "cue": "mcq_cue_net_shift"}
 #: the estimates beside a cue probe's headline (one family across probes, like the pairwise components)
 COMPONENTS = ("mcq_cue_shift", "mcq_added_text_shift")
+HEADLINE_SHIFT = "mcq_cue_net_shift"
 METRICS = ("mcq_accuracy", "mcq_invalid_rate", "mcq_gold_position_gap", "mcq_first_slot_preference",
            "mcq_last_slot_preference", "mcq_cue_pick_rate", "mcq_cue_shift", "mcq_cue_net_shift",
            "mcq_added_text_shift", "mcq_accuracy_change")
 
 
 def mcq_headline(probe: str) -> str:
-    """The headline metric of an mcq probe."""
-    return HEADLINES["position"] if probe == "position" else HEADLINES["cue"]
+    """The headline metric of an mcq probe (:func:`judgekit.stats.design.headline_metric`)."""
+    return headline_metric(probe, PROTOCOL)
 
 
 def is_mcq(verdicts: pd.DataFrame) -> bool:
@@ -120,15 +119,42 @@ def _pairs(d: pd.DataFrame, a: str, b: str, on: tuple[str, ...] = ("item_id", "o
     return x.merge(y, on=list(on), suffixes=("_1", "_2"))
 
 
+#: a shift metric -> (compared condition, reference condition, the column naming the cued option); {} is the side
+_SHIFTS = {"mcq_cue_shift": ("cue_{}", "control", "cue_target_1"),
+           "mcq_cue_net_shift": ("cue_{}", "neutral_{}", "cue_target_1"),
+           "mcq_added_text_shift": ("neutral_{}", "control", "cue_inserted_1")}
+
+
+def shift_pairs(d: pd.DataFrame, metric: str, side: str) -> pd.DataFrame:
+    """The pairs of a shift metric on one side (gold / wrong), with ``diff``: [picked the cued option] in the
+    compared condition minus in the reference condition, of the same item and arrangement."""
+    a, b, col = _SHIFTS[metric]
+    pr = _pairs(d, a.format(side), b.format(side))
+    return pr.assign(diff=(pr["chosen_1"] == pr[col]).astype(int) - (pr["chosen_2"] == pr[col]).astype(int))
+
+
+def gap_pairs(d: pd.DataFrame) -> pd.DataFrame:
+    """Items with valid gold_first and gold_last verdicts, with ``diff``: correct first minus correct last."""
+    pr = _pairs(d, "gold_first", "gold_last", on=("item_id",))
+    return pr.assign(diff=pr["correct_1"].astype(int) - pr["correct_2"].astype(int))
+
+
+def headline_pairs(df: pd.DataFrame, probe: str) -> pd.DataFrame:
+    """Per pair (``item_id``, ``diff``) of ``probe``'s headline metric: the rows whose mean it is."""
+    d = _prepare(df[df["probe"] == probe])
+    if probe == "position":
+        return gap_pairs(d)[["item_id", "diff"]]
+    return pd.concat([shift_pairs(d, HEADLINE_SHIFT, s) for s in CUE_SIDES], ignore_index=True)[["item_id", "diff"]]
+
+
 def position_rows(d: pd.DataFrame, r: _Rows) -> None:
     for cond in POSITION_CONDITIONS:
         c = d[(d["condition"] == cond) & d["valid"]]
         r.share("mcq_accuracy", cond, c["item_id"], c["correct"].to_numpy())
     v = d[d["valid"]]
     r.share("mcq_accuracy", "all", v["item_id"], v["correct"].to_numpy())
-    pr = _pairs(d, "gold_first", "gold_last", on=("item_id",))
-    r.paired("mcq_gold_position_gap", "all", pr["item_id"],
-             pr["correct_1"].to_numpy(int) - pr["correct_2"].to_numpy(int),
+    pr = gap_pairs(d)
+    r.paired("mcq_gold_position_gap", "all", pr["item_id"], pr["diff"].to_numpy(),
              "accuracy with the gold option first minus last, paired by item")
     sh = d[d["condition"] == "shuffle"]
     _slot_preference(r, "mcq_first_slot_preference", sh, last=False)
@@ -142,15 +168,14 @@ def cue_rows(d: pd.DataFrame, r: _Rows) -> None:
     for side in CUE_SIDES:
         c = d[(d["condition"] == f"cue_{side}") & d["valid"]]
         r.share("mcq_cue_pick_rate", f"cue_{side}", c["item_id"], (c["chosen"] == c["cue_target"]).to_numpy())
-    shifts: dict[str, list[pd.DataFrame]] = {"mcq_cue_shift": [], "mcq_cue_net_shift": [], "mcq_added_text_shift": []}
+    shifts: dict[str, list[pd.DataFrame]] = {m: [] for m in _SHIFTS}
     for side in CUE_SIDES:
-        for metric, a, b, col in (("mcq_cue_shift", f"cue_{side}", "control", "cue_target_1"),
-                                  ("mcq_cue_net_shift", f"cue_{side}", f"neutral_{side}", "cue_target_1"),
-                                  ("mcq_added_text_shift", f"neutral_{side}", "control", "cue_inserted_1")):
-            pr = _pairs(d, a, b)
-            pr = pr.assign(diff=(pr["chosen_1"] == pr[col]).astype(int) - (pr["chosen_2"] == pr[col]).astype(int))
+        for metric in _SHIFTS:
+            pr = shift_pairs(d, metric, side)
             shifts[metric].append(pr)
-            r.paired(metric, side, pr["item_id"], pr["diff"].to_numpy(), f"pick rate of the cued option, {a} - {b}")
+            a, b, _ = _SHIFTS[metric]
+            r.paired(metric, side, pr["item_id"], pr["diff"].to_numpy(),
+                     f"pick rate of the cued option, {a.format(side)} - {b.format(side)}")
         pr = _pairs(d, f"cue_{side}", "control")
         r.paired("mcq_accuracy_change", f"cue_{side}", pr["item_id"],
                  pr["correct_1"].to_numpy(int) - pr["correct_2"].to_numpy(int), f"accuracy, cue_{side} - control")
