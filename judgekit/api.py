@@ -23,6 +23,8 @@ from judgekit.store.db import Store
 if TYPE_CHECKING:
     import pandas as pd
 
+    from judgekit.types import Item
+
 # The analyses, the report builders and the statistics are imported inside the functions that use them:
 # a rerun answered by an identical finished run needs none of them.
 __all__ = ["EvalResult", "Store", "agreement_matrix", "bias_profile", "card", "cards", "compare", "comparison",
@@ -63,16 +65,18 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
              judge_obj: Any = None, probes: list[str] | None = None,
              mitigations: str | list[str] | None = None, principles: int | None = None,
              protocol: str | None = None, rewriter: str | None = None,
-             rewriter_options: dict[str, Any] | None = None) -> EvalResult:
+             rewriter_options: dict[str, Any] | None = None, items: list[Item] | None = None,
+             dataset: str | None = None) -> EvalResult:
     """Run a suite against a judge, store every verdict, compute metrics and write the report.
 
     This is the orchestrator: the suite's ``kind`` decides what runs. A ``probe`` suite runs its
     plan (:func:`judgekit.plan.make_plan`); a ``profile`` suite runs its plan and then the factor
     analysis on those verdicts; an ``icai`` suite is an analysis only and returns :func:`icai`'s dict.
     Running the same call again after an interruption resumes the unfinished run.
-    ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec. ``rewriter`` (a judge
-    spec, with ``rewriter_options``) rewrites the responses of the sentiment probe; the self-preference
-    probe's answers come from the judge (:mod:`judgekit.plan.generate`).
+    ``judge_obj`` accepts a ready :class:`~judgekit.judges.base.Judge` instead of a spec; ``items`` (with the
+    ``dataset`` name that identifies them) replaces loading the suite's data (presets build their own items).
+    ``rewriter`` (a judge spec, with ``rewriter_options``) rewrites the responses of the sentiment probe; the
+    self-preference probe's answers come from the judge (:mod:`judgekit.plan.generate`).
     """
     t0 = time.monotonic()
     spec = with_rewriter(load_suite(suite, probes=list(probes) if probes else None), rewriter)
@@ -80,8 +84,10 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
         return icai(data=data, db=db, judge=judge_obj if judge_obj is not None else judge,  # type: ignore[return-value]
                     mapping=mapping, principles=principles, seed=seed, judge_options=judge_options, out=out,
                     progress=progress, **spec.defaults)
-    items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
-                                      seed=seed, protocol=protocol)
+    if items is None:
+        items, dataset = load_suite_items(spec, data=data, mapping=mapping, split=split, limit=limit, kind=kind,
+                                          seed=seed, protocol=protocol)
+    dataset = dataset or "items"
     owned = judge_obj is None
     j = judge_obj if judge_obj is not None else make_judge(judge, items=items, seed=seed,
                                                            **{"db": db, **(judge_options or {})})

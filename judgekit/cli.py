@@ -22,13 +22,20 @@ _DB_HELP = "DuckDB file (default ./judgekit.duckdb)"
 def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run a suite against a judge, store verdicts, write the report")
     p.add_argument("--suite", default="position",
-                   help=f"a built-in suite ({', '.join(suite_names())}; default position) or a suite YAML path")
+                   help=f"a built-in suite ({', '.join(suite_names())}; default position), a suite YAML path, or the "
+                        "preset lrm-paper (with --data-dir)")
     p.add_argument("--probes", default=None, help="run only these probes of the suite, e.g. bandwagon,authority")
     p.add_argument("--mitigations", default=None,
                    help="also judge under these mitigations and compare: none,swap,calibrate,system-prompt,icl,"
                         "self-reflection, and the judge mode cot (reasoning before the verdict)")
-    p.add_argument("--judge", default=None,
-                   help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o")
+    p.add_argument("--judge", default=None, action="append",
+                   help="smollm2 (default), hf/PATH_OR_ID, rm/PATH_OR_ID, or a litellm model such as openai/gpt-4o "
+                        "(a preset such as lrm-paper takes several)")
+    p.add_argument("--data-dir", default=None,
+                   help="preset lrm-paper: the folder of the paper's data (dpo/*.json, fact/*.json)")
+    p.add_argument("--judge-type", dest="judge_type", default=None, action="append",
+                   choices=("reasoning", "standard"),
+                   help="preset lrm-paper: the type of each --judge, in order (default: inferred from <think>)")
     p.add_argument("--data", default=None,
                    help="JSONL/CSV/Parquet file, hf://org/name, or a built-in set (facts, preferences); "
                         "default: the suite's own data")
@@ -114,7 +121,13 @@ def _print_profile(analysis: dict[str, Any]) -> None:
 def _cmd_eval(a: argparse.Namespace) -> int:
     from judgekit import api
     from judgekit.plan.spec import is_icai_suite
+    from judgekit.presets import is_preset
 
+    if is_preset(a.suite):
+        from judgekit.presets.cli import cmd_preset
+
+        return cmd_preset(a, _judge_options(a))
+    a.judge = a.judge[-1] if a.judge else None  # a suite takes one judge: the last --judge, as always
     if is_icai_suite(a.suite):
         from judgekit.analysis.icai.cli import cmd_icai
 

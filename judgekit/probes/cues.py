@@ -70,8 +70,14 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def load_cues(probe: str, path: str | None = None) -> dict[str, Any]:
-    """Cue templates of a probe: ``suites/cues/PROBE.yaml`` unless ``path`` names another file."""
-    return _load(str(Path(path) if path else suites_dir() / "cues" / f"{probe}.yaml"))
+    """Cue templates of a probe: ``suites/cues/PROBE.yaml`` unless ``path`` names another file; a relative
+    path that is no file is read from ``suites/cues/`` (``lrm-paper/bandwagon.yaml``: a bundled cue set)."""
+    if not path:
+        return _load(str(suites_dir() / "cues" / f"{probe}.yaml"))
+    file = Path(path)
+    if not file.is_absolute() and not file.is_file() and (suites_dir() / "cues" / file).is_file():
+        file = suites_dir() / "cues" / file
+    return _load(str(file))
 
 
 def cued_conditions(item: Item) -> list[tuple[str, str]]:
