@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -192,25 +192,44 @@ def load_items(data: str, *, mapping: str | dict[str, str] | None = None, split:
     data = resolve_path(data)
     check_limit(limit)
     cols = parse_mapping(mapping)
-    label = Path(data).name if not data.startswith("hf://") else data
-    stem = Path(data).stem if not data.startswith("hf://") else data.removeprefix("hf://").replace("/", "-")
+    label, stem = source_names(data)
+
+    def build(row: int, rec: dict[str, Any], mapped: dict[str, Any]) -> Item:
+        for field in REQUIRED:
+            if field not in mapped:
+                raise DatasetError(data, row, field, "missing field")
+        return make_item(mapped, file=data, row=row, default_id=f"{stem}-{row}",
+                         default_kind=kind or "preference", default_source=label)
+
+    return read_items(data, split=split, cols=cols, limit=limit, build=build,
+                      check_first=lambda rec: _check_columns(data, rec, cols))
+
+
+def source_names(data: str) -> tuple[str, str]:
+    """(label, stem) of a resolved data source: the file name (or hf id) items record as their source, and the
+    prefix of the ids given to rows without one."""
+    if data.startswith("hf://"):
+        return data, data.removeprefix("hf://").replace("/", "-")
+    return Path(data).name, Path(data).stem
+
+
+def read_items(data: str, *, split: str, cols: dict[str, str], limit: int | None,
+               build: Callable[[int, dict[str, Any], dict[str, Any]], Item],
+               check_first: Callable[[dict[str, Any]], None] | None = None) -> list[Item]:
+    """The items of the resolved source ``data``: each record renamed by ``cols`` (target -> source column) and
+    built by ``build(row, record, mapped)``; ids must be unique; at most ``limit`` items; at least one.
+    ``check_first`` sees the first record (the column checks of a file). Errors name file, row and field."""
     items: list[Item] = []
     seen: dict[str, int] = {}
-    checked_columns = False
     for row, rec in _records(data, split):
-        if not checked_columns:
-            _check_columns(data, rec, cols)
-            checked_columns = True
+        if check_first is not None and not items and not seen:
+            check_first(rec)
         mapped = {k: v for k, v in rec.items() if k not in cols.values()}
         for target, source in cols.items():
             if source not in rec:
                 raise DatasetError(data, row, source, f"column missing (mapped to '{target}')")
             mapped[target] = rec[source]
-        for field in REQUIRED:
-            if field not in mapped:
-                raise DatasetError(data, row, field, "missing field")
-        item = make_item(mapped, file=data, row=row, default_id=f"{stem}-{row}",
-                         default_kind=kind or "preference", default_source=label)
+        item = build(row, rec, mapped)
         if item.id in seen:
             raise DatasetError(data, row, "id", f"duplicate id {item.id!r} (first seen in row {seen[item.id]})")
         seen[item.id] = row

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from judgekit.datasets.schema import DatasetError, _is_missing, _plain, _python_scalar, _text, _type_name, make_item
@@ -127,32 +126,18 @@ def make_mcq_item(record: dict[str, Any], *, file: str, row: int, default_id: st
 def load_mcq_items(data: str, *, mapping: str | dict[str, str] | None = None, split: str = "train",
                    limit: int | None = None, kind: str | None = None) -> list[Item]:
     """Load and validate a multiple-choice dataset (JSONL, JSON array, CSV, Parquet, hf://)."""
-    from judgekit.datasets.loaders import _records, check_limit, parse_mapping, resolve_path
+    from judgekit.datasets.loaders import check_limit, parse_mapping, read_items, resolve_path, source_names
 
     data = resolve_path(data)
     check_limit(limit)
     cols = parse_mapping(mapping, fields=MCQ_FIELDS)
-    label = Path(data).name if not data.startswith("hf://") else data
-    stem = Path(data).stem if not data.startswith("hf://") else data.removeprefix("hf://").replace("/", "-")
-    items: list[Item] = []
-    seen: dict[str, int] = {}
-    for row, rec in _records(data, split):
-        mapped = {k: v for k, v in rec.items() if k not in cols.values()}
-        for target, source in cols.items():
-            if source not in rec:
-                raise DatasetError(data, row, source, f"column missing (mapped to '{target}')")
-            mapped[target] = rec[source]
+    label, stem = source_names(data)
+
+    def build(row: int, rec: dict[str, Any], mapped: dict[str, Any]) -> Item:
         if "question" not in mapped and "prompt" not in mapped:
             raise DatasetError(data, row, "question", f"missing field; fields are {', '.join(sorted(rec))}; "
                                                       "map one with --map question=COLUMN")
-        item = make_mcq_item(mapped, file=data, row=row, default_id=f"{stem}-{row}", default_kind=kind or "fact",
+        return make_mcq_item(mapped, file=data, row=row, default_id=f"{stem}-{row}", default_kind=kind or "fact",
                              default_source=label)
-        if item.id in seen:
-            raise DatasetError(data, row, "id", f"duplicate id {item.id!r} (first seen in row {seen[item.id]})")
-        seen[item.id] = row
-        items.append(item)
-        if limit is not None and len(items) >= limit:
-            break
-    if not items:
-        raise DatasetError(data, None, None, "no items")
-    return items
+
+    return read_items(data, split=split, cols=cols, limit=limit, build=build)

@@ -34,7 +34,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _THINK_BLOCK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
@@ -152,8 +154,11 @@ def _normalise(token: str, numbers: bool) -> str | None:
     return None
 
 
-def _from_json(text: str, numbers: bool) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
+def json_answers(text: str, keys: Sequence[str], accept: Callable[[Any], bool]) -> list[tuple[int, Any]]:
+    """(position, value) of every flat JSON object in ``text``: the value of the first of ``keys`` (matched
+    case-insensitively) whose value ``accept`` takes. The JSON form of an answer, for the verdict and option
+    readers alike."""
+    found: list[tuple[int, Any]] = []
     for m in re.finditer(r"\{[^{}]*\}", text, re.DOTALL):
         try:
             obj = json.loads(m.group(0))
@@ -162,14 +167,18 @@ def _from_json(text: str, numbers: bool) -> list[tuple[int, str]]:
         if not isinstance(obj, dict):
             continue
         lowered = {str(k).lower(): v for k, v in obj.items()}
-        for key in _JSON_KEYS:
-            value = lowered.get(key)
-            if isinstance(value, str) or (numbers and isinstance(value, int) and not isinstance(value, bool)):
-                val = _normalise(str(value), numbers)
-                if val:
-                    found.append((m.start(), val))
-                break
+        value = next((lowered[k] for k in keys if k in lowered and accept(lowered[k])), None)
+        if value is not None:
+            found.append((m.start(), value))
     return found
+
+
+def _from_json(text: str, numbers: bool) -> list[tuple[int, str]]:
+    def accept(v: Any) -> bool:
+        return isinstance(v, str) or (numbers and isinstance(v, int) and not isinstance(v, bool))
+
+    found = ((pos, _normalise(str(value), numbers)) for pos, value in json_answers(text, _JSON_KEYS, accept))
+    return [(pos, val) for pos, val in found if val]
 
 
 def _clause_before(body: str, start: int) -> str:

@@ -24,11 +24,18 @@ scored.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
-from judgekit.judges.parse import _MARKDOWN, _NEGATED, _REVISION, TextReading, _clause_before, strip_reasoning
+from judgekit.judges.parse import (
+    _MARKDOWN,
+    _NEGATED,
+    _REVISION,
+    TextReading,
+    _clause_before,
+    json_answers,
+    strip_reasoning,
+)
 from judgekit.types import OPTION_LETTERS
 
 _JSON_KEYS = ("answer", "choice", "option", "verdict", "final_answer", "correct_option", "correct_answer",
@@ -62,22 +69,11 @@ def _norm(text: str) -> str:
 
 def _from_json(body: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
-    for m in re.finditer(r"\{[^{}]*\}", body, re.DOTALL):
-        try:
-            obj = json.loads(m.group(0))
-        except (json.JSONDecodeError, ValueError):
-            continue
-        if not isinstance(obj, dict):
-            continue
-        lowered = {str(k).lower(): v for k, v in obj.items()}
-        for key in _JSON_KEYS:
-            value = lowered.get(key)
-            if isinstance(value, str):
-                v = value.strip().strip("()[]. ")
-                v = re.sub(r"^option\s*", "", v, flags=re.I).strip("()[]. ")
-                if len(v) == 1 and v.isalpha():
-                    found.append((m.start(), v.upper()))
-                break
+    for pos, value in json_answers(body, _JSON_KEYS, lambda v: isinstance(v, str)):
+        v = value.strip().strip("()[]. ")
+        v = re.sub(r"^option\s*", "", v, flags=re.I).strip("()[]. ")
+        if len(v) == 1 and v.isalpha():
+            found.append((pos, v.upper()))
     return found
 
 
