@@ -63,3 +63,27 @@ class Judge(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class WrappedJudge(Judge):
+    """A judge that answers through another one, ``base``, and changes only how it is asked (self-reflection's
+    second turn, the pointwise protocol's score requests): identity, decoding, tokenizer and resources are the
+    base judge's."""
+
+    def __init__(self, base: Judge):
+        self.base = base
+        self.spec = base.spec
+        self.stochastic = base.stochastic
+
+    def identity(self) -> dict[str, Any]:
+        return self.base.identity()
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        return self.base.decoding
+
+    def count_tokens(self, text: str) -> int | None:
+        return self.base.count_tokens(text)
+
+    def close(self) -> None:
+        self.base.close()

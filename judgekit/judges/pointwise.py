@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from judgekit.judges.base import Judge
+from judgekit.judges.base import Judge, WrappedJudge
 from judgekit.judges.prompt import pointwise_request, score_request
 from judgekit.judges.scores import read_score_text
 from judgekit.types import JudgeOutput, JudgeRequest
@@ -84,32 +84,17 @@ def _from_row(row: dict[str, Any]) -> JudgeOutput:
                        parse_rule=row.get("parse_rule"), raw=row.get("raw") or "")
 
 
-class PointwiseJudge(Judge):
+class PointwiseJudge(WrappedJudge):
     """Any judge as a pointwise judge: pair requests are answered through their two score sub-requests, each
     distinct sub-request asked once and stored in the ``scores`` table of ``store`` (when given)."""
 
     def __init__(self, base: Judge, store: Store | None = None, *, flush_every: int = 64):
-        self.base = base
+        super().__init__(base)
         self.store = store
-        self.spec = base.spec
-        self.stochastic = base.stochastic
         self.flush_every = flush_every
         #: sub-requests sent to the base judge, and sub-requests answered from the scores table
         self.n_asked = 0
         self.n_stored = 0
-
-    def identity(self) -> dict[str, Any]:
-        return self.base.identity()
-
-    @property
-    def decoding(self) -> dict[str, Any]:
-        return self.base.decoding
-
-    def count_tokens(self, text: str) -> int | None:
-        return self.base.count_tokens(text)
-
-    def close(self) -> None:
-        self.base.close()
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
         if self.store is not None and rows:

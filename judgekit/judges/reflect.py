@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from judgekit.judges.base import Judge, JudgeError
+from judgekit.judges.base import Judge, JudgeError, WrappedJudge
 from judgekit.types import JudgeOutput, JudgeRequest
 
 
@@ -20,27 +20,12 @@ def _add(a: float | int | None, b: float | int | None) -> Any:
     return None if a is None and b is None else (a or 0) + (b or 0)
 
 
-class ReflectingJudge(Judge):
+class ReflectingJudge(WrappedJudge):
     def __init__(self, base: Judge):
         if not getattr(base, "supports_followup", True):
             raise JudgeError(f"{base.spec} scores responses without a conversation; self-reflection needs a "
                              "chat judge (hf/..., an API model, or smollm2)")
-        self.base = base
-        self.spec = base.spec
-        self.stochastic = base.stochastic
-
-    def identity(self) -> dict[str, Any]:
-        return self.base.identity()
-
-    @property
-    def decoding(self) -> dict[str, Any]:
-        return self.base.decoding
-
-    def count_tokens(self, text: str) -> int | None:
-        return self.base.count_tokens(text)
-
-    def close(self) -> None:
-        self.base.close()
+        super().__init__(base)
 
     def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
         plain = [r for r in requests if not r.followup]
