@@ -75,6 +75,22 @@ class WrappedJudge(Judge):
         self.spec = base.spec
         self.stochastic = base.stochastic
 
+    def handles(self, req: JudgeRequest) -> bool:
+        """Whether this wrapper answers ``req`` itself; the base judge answers every other request as it is."""
+        raise NotImplementedError
+
+    def judge_own(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
+        """Answer the requests :meth:`handles` (never empty), yielding each result as it is known."""
+        raise NotImplementedError
+
+    def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
+        plain = [r for r in requests if not self.handles(r)]
+        if plain:
+            yield from self.base.judge(plain)
+        own = [r for r in requests if self.handles(r)]
+        if own:
+            yield from self.judge_own(own)
+
     def identity(self) -> dict[str, Any]:
         return self.base.identity()
 

@@ -31,6 +31,7 @@ from judgekit.judges.parse import (
     _MARKDOWN,
     _NEGATED,
     _REVISION,
+    _STRONG_RULES,
     TextReading,
     _clause_before,
     json_answers,
@@ -40,7 +41,7 @@ from judgekit.types import OPTION_LETTERS
 
 _JSON_KEYS = ("answer", "choice", "option", "verdict", "final_answer", "correct_option", "correct_answer",
               "selection", "result", "decision")
-_STRONG = ("json", "tag", "label")
+_STRONG = _STRONG_RULES  # the explicit forms, as for verdicts
 _L = r"([A-Z])"
 _END = r"(?=\s*(?:$|[.,;!)\]'\"’”。，！:]|\s(?:because|since|as|—|–|-|\()|\n))(?!\s*(?:or|and|/|vs\.?)\s)(?!/)"
 _LABEL_WORDS = (r"(?:(?:the\s+)?(?:final\s+|correct\s+|right\s+|best\s+|my\s+)?(?:answer|option|choice|verdict|"

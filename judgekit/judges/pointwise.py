@@ -101,13 +101,10 @@ class PointwiseJudge(WrappedJudge):
             self.store.write_scores(rows)
         rows.clear()
 
-    def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
-        plain = [r for r in requests if not r.parts]
-        if plain:
-            yield from self.base.judge(plain)
-        pairs = [r for r in requests if r.parts]
-        if not pairs:
-            return
+    def handles(self, req: JudgeRequest) -> bool:
+        return bool(req.parts)
+
+    def judge_own(self, pairs: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
         subs: dict[str, JudgeRequest] = {}
         waiting: dict[str, list[JudgeRequest]] = defaultdict(list)
         for r in pairs:

@@ -27,13 +27,10 @@ class ReflectingJudge(WrappedJudge):
                              "chat judge (hf/..., an API model, or smollm2)")
         super().__init__(base)
 
-    def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
-        plain = [r for r in requests if not r.followup]
-        if plain:
-            yield from self.base.judge(plain)
-        reflect = [r for r in requests if r.followup]
-        if not reflect:
-            return
+    def handles(self, req: JudgeRequest) -> bool:
+        return bool(req.followup)
+
+    def judge_own(self, reflect: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
         by_key = {r.key: r for r in reflect}
         firsts: dict[str, JudgeOutput] = {}
         second: list[JudgeRequest] = []
