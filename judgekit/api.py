@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,10 +118,11 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
             return EvalResult(same, stats, path, None, db=db)
         # the statistics and report stacks (pandas, scipy, statsmodels, plotly: seconds of imports) load while
         # the judge answers, instead of after it
-        warm_imports(["judgekit.suites", *(["judgekit.report.build"] if make_report else []),
-                      *(["judgekit.analysis.profile.run"] if spec.kind == "profile" else [])])
+        warm = ["judgekit.suites", *(["judgekit.report.build:prepare"] if make_report else []),
+                *(["judgekit.analysis.profile.run"] if spec.kind == "profile" else [])]
         stats = execute(store, j, plan.items, plan.trials, plan.run_spec, tmpl, config=config, progress=progress,
-                        reuse_finished=_unfinished_artefacts(store, out if make_report else None))
+                        reuse_finished=_unfinished_artefacts(store, out if make_report else None),
+                        on_judging=lambda: warm_imports(warm))
     finally:
         if owned:
             j.close()
@@ -133,6 +135,13 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
 
             m = compute_metrics(spec, store.metrics_frame(stats.run_id), seed=seed, mitigations=plan.mitigations)
             store.write_metrics(stats.run_id, spec.name, m)
+            del m
+        path = None
+        if make_report and spec.kind != "profile":  # on the same connection: the file is not opened again
+            from judgekit.memory import release
+
+            release()  # the verdict frames of the statistics are gone: the report starts from what is live
+            path = report(stats.run_id, db=db, out=out)
     analysis = None
     if spec.kind == "profile":
         from judgekit.analysis.profile.run import run_profile
@@ -142,7 +151,8 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                                factors=spec.default("factors"), seed=seed, progress=progress,
                                n_boot=int(spec.default("n_boot", 2000)), top_k=int(spec.default("top_k", 3)),
                                use_gold=bool(spec.default("use_gold", True)))
-    path = report(stats.run_id, db=db, out=out) if make_report else None
+    if make_report and spec.kind == "profile":
+        path = report(stats.run_id, db=db, out=out)
     return EvalResult(stats.run_id, stats, path, analysis, db=db)
 
 
@@ -209,6 +219,9 @@ def _unfinished_artefacts(store: Store, out: str | Path | None) -> Callable[[str
 def warm_imports(modules: Sequence[str]) -> threading.Thread:
     """Import ``modules`` in a background thread (a daemon: it never keeps the process alive).
 
+    An entry ``"module:function"`` also calls that function of the module, with no arguments, once it is
+    imported (work a later step would otherwise do first, such as compiling a template).
+
     Importing is thread-safe (the import system locks each module), so a module the main thread needs
     before the thread is done is waited for, not imported twice; an import that fails here fails again,
     with its traceback, where the main thread imports it.
@@ -216,11 +229,14 @@ def warm_imports(modules: Sequence[str]) -> threading.Thread:
     def run() -> None:
         import importlib
 
-        for name in modules:
+        for entry in modules:
+            name, _, func = entry.partition(":")
             try:
-                importlib.import_module(name)
-            except Exception:  # the main thread's own import reports it
-                log.debug("background import of %s failed", name, exc_info=True)
+                module = importlib.import_module(name)
+                if func:
+                    getattr(module, func)()
+            except Exception:  # the main thread's own import or call reports it
+                log.debug("background import of %s failed", entry, exc_info=True)
 
     thread = threading.Thread(target=run, name="judgekit-warm-imports", daemon=True)
     thread.start()
@@ -277,7 +293,27 @@ def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str |
     """Write the HTML report of a run (the newest when ``run_id`` is None) and return its path."""
     store = Store(db, create=False)
     with store.session(read_only=True):  # the report's queries share one connection
-        return _report(store, run_id, db, out, extra_sections)
+        with store.connect(read_only=True) as con, _threads_for(con, run_id or latest_run(store)):
+            return _report(store, run_id, db, out, extra_sections)
+
+
+#: DuckDB scans a table in parallel by row groups of this many rows: below one, a second thread does no work
+_ROW_GROUP = 122_880
+
+
+@contextlib.contextmanager
+def _threads_for(con: Any, run_id: str) -> Iterator[None]:
+    """One DuckDB thread for the queries of a run smaller than a row group (each extra thread holds its own
+    buffers, ~15 MB, and cannot share a single row group's scan); DuckDB's own setting otherwise."""
+    row = con.execute("SELECT count(*) FROM verdicts WHERE run_id = ?", [run_id]).fetchone()
+    if not row or int(row[0]) >= _ROW_GROUP:
+        yield
+        return
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute("RESET threads")
 
 
 def _report(store: Store, run_id: str | None, db: str | Path, out: str | Path,

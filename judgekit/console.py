@@ -53,10 +53,12 @@ def headline_metric(probe: str, available: Iterable[str]) -> str | None:
 def _connect(db: str | Path) -> Any:
     import duckdb
 
+    from judgekit.store.db import session_cursor
+
     if not Path(db).is_file():
         raise ValueError(f"{db}: no such judgekit database")
     try:
-        return duckdb.connect(str(db), read_only=True)
+        return session_cursor(db) or duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
         raise ValueError(f"cannot open {db}: {' '.join(str(exc).split())}") from None
 

@@ -170,3 +170,17 @@ def test_exact_test_and_normal_quantile_equal_scipy_stats():
         for c in range(0, 60, 7):
             want = 1.0 if b + c == 0 else min(1.0, 2 * stats.binom.cdf(min(b, c), b + c, 0.5))
             assert exact_mcnemar(b, c) == pytest.approx(want, rel=1e-10, abs=1e-300)
+
+
+def test_normal_and_binomial_functions_equal_scipy_in_the_tails_and_at_scale():
+    from scipy import stats
+
+    from judgekit.stats.intervals import _z, binom_half_cdf, normal_sf
+
+    for alpha in (0.5, 0.1, 0.01, 1e-6):
+        assert _z(alpha) == pytest.approx(stats.norm.ppf(1 - alpha / 2), rel=1e-12)
+    for z in (0.0, 0.3, 1.96, 5.0, 12.0, 30.0):
+        assert normal_sf(z) == pytest.approx(stats.norm.sf(z), rel=1e-12, abs=1e-300)
+    for n, k in ((1, 0), (10, 3), (1000, 480), (20_000, 9_800), (20_000, 9_000), (50_001, 25_000), (5_000, 10)):
+        assert binom_half_cdf(k, n) == pytest.approx(stats.binom.cdf(k, n, 0.5), rel=1e-10, abs=1e-300)
+    assert binom_half_cdf(-1, 5) == 0.0 and binom_half_cdf(5, 5) == 1.0

@@ -123,8 +123,12 @@ def _nan_to_none(rec: dict[str, Any]) -> dict[str, Any]:
 
 def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[Trial], spec: RunSpec,
             template: PromptTemplate, *, config: dict[str, Any], progress: bool | str | None = True,
-            reuse_finished: Callable[[str], bool] | None = None) -> RunStats:
+            reuse_finished: Callable[[str], bool] | None = None,
+            on_judging: Callable[[], object] | None = None) -> RunStats:
     """Judge every trial, resuming an unfinished run with the same spec, and return counts.
+
+    ``on_judging()`` is called once, when the judge's first answer arrives (work that can overlap the
+    rest of the judging starts there, not during the setup before the first request).
 
     ``reuse_finished(run_id)`` True reopens a finished run with the same spec instead of starting a new
     one (its report is missing, say); nothing is asked again.
@@ -216,6 +220,9 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
 
                 judge = PointwiseJudge(judge, store)
             for req, out in judge.judge(unique):
+                if on_judging is not None:
+                    on_judging()
+                    on_judging = None
                 for t in by_key[req.key]:
                     writer.add(_verdict_row(run_id, t, req.key, labels.get(t.item_id), out, cached=False))
                     bar.update(1)

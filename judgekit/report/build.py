@@ -7,6 +7,7 @@ verdicts. The page size does not grow with the number of verdicts.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -58,16 +59,29 @@ TESTS_USED = [
 ]
 
 
+@functools.cache
 def _env() -> Environment:
+    # one per process: Jinja keeps the compiled templates (reloading a file whose mtime changed)
     return Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
                        trim_blocks=True, lstrip_blocks=True)
 
 
+@functools.cache
 def _plotly() -> Markup:
     js = get_plotlyjs()
     if "</script" in js.lower():
         raise ValueError("the installed plotly.js cannot be inlined safely")
     return Markup(js)
+
+
+def prepare() -> None:
+    """Do the one-off work of a process's first report ahead of time: compile the page template, read
+    plotly.js and load the figure theme. ``eval`` calls it in a background thread while the judge answers."""
+    import plotly.graph_objects as go
+
+    _env().get_template("run.html.j2")
+    _plotly()
+    go.Figure(layout={"template": "plotly_white"}).to_plotly_json()
 
 
 def _fig(block: Any) -> dict[str, Any]:

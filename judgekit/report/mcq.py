@@ -197,10 +197,12 @@ def build(env: Any, d: dict[str, Any], card: dict[str, Any], *, db: str | Path, 
     """The HTML of an mcq run's report (``d``: :func:`judgekit.report.build.gather`)."""
     import duckdb
 
+    from judgekit.store.db import session_cursor
+
     metrics = d["metrics"]
     profile = profile_rows(metrics)
     probes = []
-    with duckdb.connect(str(db), read_only=True) as con:
+    with session_cursor(db) or duckdb.connect(str(db), read_only=True) as con:
         for probe in [p for p in dict.fromkeys(metrics["probe"]) if p not in ("position", "all")]:
             m = metrics[metrics["probe"] == probe]
             ex, n = examples(con, run_id, str(probe))

@@ -1,6 +1,6 @@
 """Confidence intervals and exact tests shared by every bias suite.
 
-Everything here is plain numpy/scipy and knows nothing about judges or probes,
+Everything here is plain numpy and the standard library and knows nothing about judges or probes,
 so any suite can reuse it. Conventions:
 
 * Every interval function returns ``(lo, hi)`` as Python floats, at confidence
@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from judgekit.stats.weights import weighted_sums
 
@@ -44,8 +44,32 @@ Interval = tuple[float, float]
 _CHUNK_CELLS = 2_000_000
 
 
+_STD_NORMAL = NormalDist()
+
+
 def _z(alpha: float) -> float:
-    return float(special.ndtri(1.0 - alpha / 2.0))  # the normal quantile (scipy.stats.norm.ppf)
+    return _STD_NORMAL.inv_cdf(1.0 - alpha / 2.0)  # the normal quantile (scipy.stats.norm.ppf)
+
+
+def normal_sf(z: float) -> float:
+    """P(Z > z) for a standard normal Z (scipy.stats.norm.sf), exact in the far tail through erfc."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def binom_half_cdf(k: int, n: int) -> float:
+    """P(X <= k) for X ~ Binomial(n, 1/2) (scipy.stats.binom.cdf(k, n, 0.5)).
+
+    Summed in log space (log-gamma terms, shifted by their largest), so it neither overflows nor loses the
+    tail for any n; relative error about 1e-13.
+    """
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    head = math.lgamma(n + 1) - n * math.log(2.0)
+    logs = [head - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in range(k + 1)]
+    top = max(logs)
+    return min(1.0, math.exp(top) * math.fsum(math.exp(v - top) for v in logs))
 
 
 def wilson(k: float, n: float, alpha: float = 0.05) -> Interval:
@@ -243,5 +267,4 @@ def exact_mcnemar(b: int, c: int) -> float:
     n = b + c
     if n == 0:
         return 1.0
-    # special.bdtr(k, n, p) is the binomial CDF P(X <= k) (scipy.stats.binom.cdf), without loading scipy.stats
-    return float(min(1.0, 2.0 * special.bdtr(min(b, c), n, 0.5)))
+    return min(1.0, 2.0 * binom_half_cdf(min(b, c), n))

@@ -18,10 +18,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from judgekit.stats.design import headline_metric
-from judgekit.stats.intervals import NAN, exact_mcnemar, ratio, ratio_bootstrap
+from judgekit.stats.intervals import NAN, exact_mcnemar, normal_sf, ratio, ratio_bootstrap
 from judgekit.types import OPTION_LETTERS
 
 PROTOCOL = "mcq"
@@ -105,8 +104,7 @@ def _slot_preference(r: _Rows, metric: str, d: pd.DataFrame, last: bool) -> None
     num, den = g.sum().to_numpy(), g.count().to_numpy()
     ci = ratio_bootstrap(num, den, n_boot=r.n_boot, seed=r.seed, alpha=r.alpha)
     sd = math.sqrt(float((p0 * (1 - p0)).sum()))
-    # two-sided normal p-value: special.ndtr(-z) is the normal survival function at z (scipy.stats.norm.sf)
-    p = float(2 * special.ndtr(-abs(float((hit - p0).sum())) / sd)) if sd > 0 else NAN
+    p = 2 * normal_sf(abs(float((hit - p0).sum())) / sd) if sd > 0 else NAN  # two-sided normal p-value
     r.add(metric, "shuffle", ratio(num.sum(), den.sum()), ci, len(v), p,
           f"picks at slot {'n' if last else 'A'} minus 1/n over {len(v)} shuffled presentations; no preference "
           "gives 0; normal test of the Poisson-binomial count; item-clustered bootstrap")

@@ -64,7 +64,7 @@ def _keys(ids: Sequence[object], seed: int) -> np.ndarray:
 _POISSON1_CDF = np.cumsum(np.exp(-1.0) / np.cumprod(np.concatenate([[1.0], np.arange(1.0, 32.0)])))
 #: the same CDF scaled to 53-bit integers: ``u < cdf[k]`` iff ``bits < cdf[k] * 2**53`` (to float rounding)
 _POISSON1_BITS = np.floor(_POISSON1_CDF * 2.0 ** 53).astype(np.uint64)
-_ITEMS_PER_BLOCK = 1024
+_ITEMS_PER_BLOCK = 256  # bounds the uint64 temporaries to n_boot x 256 x 8 bytes (4 MB at 2,000 replicates)
 
 
 def item_weights(ids: Sequence[object], n_boot: int, seed: int = 0) -> np.ndarray:

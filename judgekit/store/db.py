@@ -131,6 +131,19 @@ SCORE_COLUMNS = ("request_key", "judge", "score", "parse_rule", "raw", "input_to
 _SESSIONS: dict[tuple[str, int], tuple[duckdb.DuckDBPyConnection, bool]] = {}
 
 
+def session_cursor(path: str | Path) -> duckdb.DuckDBPyConnection | None:
+    """A new cursor on the open session of ``path`` (this thread's first, else any thread's), or None.
+
+    For readers that open the file with DuckDB directly: inside a session the file is already open, possibly
+    for writing, and DuckDB refuses a second, read-only open of it in the same process. Closing the cursor
+    leaves the session open."""
+    where = str(Path(path).resolve())
+    mine = _SESSIONS.get((where, threading.get_ident()))
+    if mine is None:
+        mine = next((v for k, v in list(_SESSIONS.items()) if k[0] == where), None)
+    return None if mine is None else mine[0].cursor()
+
+
 class Session:
     """See :meth:`Store.session`. Sessions nest: an inner one on the same file and thread changes nothing."""
 
