@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from judgekit.datasets.loaders import dataset_fingerprint
 from judgekit.engine.lock import WriterLock
@@ -23,9 +23,6 @@ from judgekit.judges.prompt import PromptTemplate, build_request
 from judgekit.store.db import Store, StoreError, now
 from judgekit.store.journal import Journal
 from judgekit.types import Item, JudgeOutput, JudgeRequest, Trial, trial_verdict
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 log = logging.getLogger("judgekit")
 
@@ -76,21 +73,18 @@ def run_fingerprint(spec: RunSpec, identity: dict[str, Any], items: Sequence[Ite
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _items_frame(run_id: str, items: Sequence[Item]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame([{
+def _items_frame(run_id: str, items: Sequence[Item]) -> list[dict[str, Any]]:
+    """The item rows of a run, for :meth:`Store.insert_frame` (dict rows: no pandas before the first request)."""
+    return [{
         "run_id": run_id, "item_id": it.id, "prompt": it.prompt, "response_a": it.response_a,
         "response_b": it.response_b, "label": it.label, "kind": it.kind, "category": it.category,
         "source": it.source, "metadata": json.dumps(it.metadata, ensure_ascii=False, default=str),
         "options": json.dumps(list(it.options), ensure_ascii=False) if it.options else None,
-    } for it in items])
+    } for it in items]
 
 
-def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame([{
+def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> list[dict[str, Any]]:
+    return [{
         "run_id": run_id, "trial_id": t.trial_id, "item_id": t.item_id, "probe": t.probe,
         "condition": t.condition, "order": t.order, "repeat": t.repeat, "first": t.first, "second": t.second,
         "gold_position": t.gold_position,
@@ -100,7 +94,7 @@ def _trials_frame(run_id: str, trials: Sequence[Trial], keys: Sequence[str]) -> 
                                                            ("between", t.between)) if v}}, ensure_ascii=False),
         "request_key": k, "mitigation": t.mitigation, "protocol": t.protocol,
         "option_order": json.dumps(list(t.option_order)) if t.option_order else None,
-    } for t, k in zip(trials, keys, strict=True)])
+    } for t, k in zip(trials, keys, strict=True)]
 
 
 def _verdict_row(run_id: str, trial: Trial, key: str, label: str | None, out: JudgeOutput | dict[str, Any],
@@ -171,11 +165,12 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
             log.info("resuming run %s", run_id)
         try:
             # A new run, or one killed right after its row was created, lacks its items or trials: write them.
-            have = store.query("SELECT (SELECT count(*) FROM items WHERE run_id = ?), "
-                               "(SELECT count(*) FROM trials WHERE run_id = ?)", [run_id, run_id]).iloc[0]
-            if int(have.iloc[0]) < len(items):
+            with store.connect(read_only=True) as con:
+                have = con.execute("SELECT (SELECT count(*) FROM items WHERE run_id = ?), "
+                                   "(SELECT count(*) FROM trials WHERE run_id = ?)", [run_id, run_id]).fetchall()[0]
+            if int(have[0]) < len(items):
                 store.insert_frame("items", _items_frame(run_id, items))
-            if int(have.iloc[1]) < len(trials):
+            if int(have[1]) < len(trials):
                 store.insert_frame("trials", _trials_frame(run_id, trials, keys))
         except BaseException as exc:  # a full disk, say: the run is not left 'running'
             with contextlib.suppress(StoreError):
@@ -190,8 +185,8 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
         n_cached = n_judged = n_errors = n_asked = n_stored = 0
         try:
             # 1. cache: identical requests answered before (by any run) cost nothing.
-            cached = store.cached_outputs(sorted({r.key for _, r in pending}))
-            hits = {row["request_key"]: _nan_to_none(row) for row in cached.to_dict(orient="records")}
+            hits = {row["request_key"]: _nan_to_none(row)
+                    for row in store.cached_rows(sorted({r.key for _, r in pending}))}
             hits.update({k: v for k, v in orphans.items() if k not in hits})
             cached_rows = [_verdict_row(run_id, t, r.key, labels.get(t.item_id), hits[r.key], cached=True)
                            for t, r in pending if r.key in hits]

@@ -127,6 +127,9 @@ SCORE_COLUMNS = ("request_key", "judge", "score", "parse_rule", "raw", "input_to
                  "cost_usd", "created_at")
 
 
+#: dict rows per INSERT statement of :meth:`Store.insert_frame`
+_INSERT_CHUNK = 100_000
+
 #: open sessions: (resolved file path, thread id) -> the connection every Store of that file in that thread uses
 _SESSIONS: dict[tuple[str, int], tuple[duckdb.DuckDBPyConnection, bool]] = {}
 
@@ -326,9 +329,8 @@ class Store:
         if not run_ids:
             return set()
         with self.connect(read_only=True) as con:
-            con.register("_ids", _pandas().DataFrame({"run_id": sorted(run_ids)}))
-            return {r for (r,) in con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT run_id FROM _ids)"
-                                              ).fetchall()}
+            return {r for (r,) in con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
+                                              [sorted(run_ids)]).fetchall()}
 
     def writer_alive(self) -> bool:
         """Whether the process named in the writer lock (``DB.lock``) is still alive."""
@@ -363,8 +365,26 @@ class Store:
         return df
 
     # -- items and trials ---------------------------------------------------------------------
-    def insert_frame(self, table: str, df: pd.DataFrame) -> None:
-        if df.empty:
+    def insert_frame(self, table: str, df: pd.DataFrame | list[dict[str, Any]]) -> None:
+        """``INSERT OR REPLACE`` rows into ``table``: a pandas frame, or dict rows with the same keys.
+
+        Dict rows go in as one typed list per column (``unnest``), in chunks, without pandas."""
+        if len(df) == 0:
+            return
+        if isinstance(df, list):
+            names = list(df[0])
+            with self.connect() as con:
+                types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                         "WHERE table_name = ?", [table]).fetchall())
+                unknown = [c for c in names if c not in types]
+                if unknown:
+                    raise StoreError(f"{self.path}: table {table} has no column {unknown[0]!r}")
+                cols = ", ".join(f'"{c}"' for c in names)
+                sel = ", ".join(f'unnest(?::{types[c]}[]) AS "{c}"' for c in names)
+                for start in range(0, len(df), _INSERT_CHUNK):
+                    chunk = df[start:start + _INSERT_CHUNK]
+                    con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {sel}",
+                                [[r[c] for r in chunk] for c in names])
             return
         with self.connect() as con:
             con.register("_frame", df)
@@ -389,8 +409,21 @@ class Store:
 
     def finished_trials(self, run_id: str) -> set[str]:
         """Trials of a run that have a verdict (parse failures included; errors are retried)."""
-        df = self.query("SELECT trial_id FROM verdicts WHERE run_id = ? AND choice <> 'error'", [run_id])
-        return set(df["trial_id"])
+        with self.connect(read_only=True) as con:
+            rows = con.execute("SELECT trial_id FROM verdicts WHERE run_id = ? AND choice <> 'error'",
+                               [run_id]).fetchall()
+        return {r for (r,) in rows}
+
+    def cached_rows(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        """:meth:`cached_outputs` as dict rows (SQL NULL as None), read without pandas."""
+        if not keys:
+            return []
+        with self.connect(read_only=True) as con:
+            cur = con.execute(
+                "SELECT * FROM verdicts WHERE choice <> 'error' AND request_key IN (SELECT unnest(?::VARCHAR[])) "
+                "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1", [list(keys)])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def cached_outputs(self, keys: Sequence[str]) -> pd.DataFrame:
         """The newest non-error answer for each request key, from any run."""
