@@ -264,8 +264,8 @@ def test_no_trust_remote_code_true_anywhere() -> None:
 
 
 #: Values that may be interpolated into SQL text: identifiers and placeholders made by judgekit itself.
-SQL_INTERPOLATION_OK = {"table", "cols", "sel", "verb", "marks", "col", "order[table]", "_VERDICT_COLS.format(cue=CUE_FIELDS)",
-                        "_TEXT_COLS if texts else ''"}
+SQL_INTERPOLATION_OK = {"table", "cols", "sel", "verb", "marks", "col", "order[table]",
+                        "_VERDICT_COLS.format(cue=CUE_FIELDS)", "_TEXT_COLS if texts else ''"}
 _PLACEHOLDERS = re.compile(r"^', '\.join\('\?' \* len\(\w+\)\)$")
 
 
