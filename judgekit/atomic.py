@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -49,6 +49,17 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding))
+
+
+def atomic_write_pieces(path: str | Path, pieces: Iterable[str], encoding: str = "utf-8") -> Path:
+    """Write the concatenation of ``pieces`` (a template's ``generate()``, say) to ``path`` atomically,
+    without holding the whole text in memory."""
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding=encoding) as f:
+            for piece in pieces:
+                f.write(piece)
+
+    return atomic_write(path, write)
 
 
 def report_missing(out_dir: str | Path) -> Callable[[str], bool]:

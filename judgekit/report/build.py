@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
-from judgekit.atomic import atomic_write_text
+from judgekit.atomic import atomic_write_pieces, atomic_write_text
 from judgekit.redact import redact_text
 from judgekit.report import charts, sections
 from judgekit.report import queries as q
@@ -222,7 +222,7 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
         s["figures"] = [_fig(f) for f in s["figures"]]
         probes.append(s)
     card = bias_card(db, run_id)
-    html = _env().get_template("run.html.j2").render(
+    pieces = _env().get_template("run.html.j2").generate(
         run={**{k: _text(run.get(k)) for k in ("run_id", "suite", "judge", "dataset", "status")},
              "protocol": "pointwise" if pointwise == "protocol" else ""},
         headline=" ".join(x for x in (headline(pos) if len(pos) else "", sections.bias_headline(profile)) if x)
@@ -237,9 +237,7 @@ def build_report(db: str | Path, run_id: str, out_dir: str | Path, *,
         provenance=d["provenance"].to_dict("records"), tests=TESTS_USED, config=run.get("config") or {},
         max_chars=sections.MAX_CHARS, plotly_js=_plotly(), generated=_now(), fmt_pct=sections.summary_pct,
         fmt_shift=sections.interval_text)
-    out = Path(out_dir) / f"{run_id}.html"
-    atomic_write_text(out, html)
-    return out
+    return atomic_write_pieces(Path(out_dir) / f"{run_id}.html", pieces)
 
 
 #: criterion -> axis title of the ranking chart

@@ -1,0 +1,122 @@
+"""The pieces that keep one ``eval`` process lean: streamed page writes, freed memory, one open file,
+typed dict-row inserts and the per-run DuckDB thread setting."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pytest
+
+from judgekit.atomic import atomic_write_pieces
+from judgekit.memory import release
+from judgekit.store.db import Store, StoreError, session_cursor
+
+
+def test_pieces_are_written_whole_or_not_at_all(tmp_path):
+    out = atomic_write_pieces(tmp_path / "page.html", iter(["<p>", "é</p>", "\n"]))
+    assert out.read_text(encoding="utf-8") == "<p>é</p>\n"
+
+    def broken():
+        yield "<p>half"
+        raise RuntimeError("template failed")
+
+    with pytest.raises(RuntimeError, match="template failed"):
+        atomic_write_pieces(tmp_path / "page.html", broken())
+    assert out.read_text(encoding="utf-8") == "<p>é</p>\n"  # the old page stays
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left
+
+
+def test_release_runs_anywhere():
+    release()  # glibc: malloc_trim; elsewhere: only the collector
+    release()
+
+
+def test_dict_rows_go_in_typed_and_replace(tmp_path):
+    store = Store(tmp_path / "j.duckdb")
+    rows = [{"run_id": "r", "item_id": f"i{i}", "prompt": "p", "response_a": "a", "response_b": None,
+             "label": None, "kind": "preference", "category": None, "source": "s", "metadata": "{}",
+             "options": None} for i in range(5)]
+    store.insert_frame("items", rows)
+    store.insert_frame("items", [{**rows[0], "prompt": "changed"}])  # INSERT OR REPLACE by key
+    got = store.query("SELECT item_id, prompt, response_b FROM items ORDER BY item_id")
+    assert list(got["item_id"]) == [f"i{i}" for i in range(5)]
+    assert got["prompt"].tolist() == ["changed", "p", "p", "p", "p"] and got["response_b"].isna().all()
+    with pytest.raises(StoreError, match="no column 'nope'"):
+        store.insert_frame("items", [{**rows[0], "nope": 1}])
+    store.insert_frame("items", [])  # nothing to do
+
+
+def test_readers_share_the_open_session(tmp_path):
+    store = Store(tmp_path / "j.duckdb")
+    assert session_cursor(store.path) is None
+    with store.session():  # the file is open for writing in this process
+        with pytest.raises(duckdb.Error):
+            duckdb.connect(str(store.path), read_only=True)  # what a direct reader would hit
+        cur = session_cursor(store.path)
+        assert cur is not None and cur.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]
+        cur.close()
+        with store.connect() as con:  # closing the cursor left the session open
+            assert con.execute("SELECT 1").fetchall() == [(1,)]
+    assert session_cursor(store.path) is None
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_small_runs_are_read_with_one_duckdb_thread(tmp_path, large):
+    from judgekit import api
+
+    store = Store(tmp_path / "j.duckdb")
+    with store.session(), store.connect() as con:
+        default = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        reader = _Counting(con, api._ROW_GROUP) if large else con  # the store has no verdicts: a small run
+        with api._threads_for(reader, "r"):
+            inside = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        after = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert inside == (default if large else 1)
+    assert after == default
+
+
+class _Counting:
+    """A connection whose verdict count is ``n`` (a row group's worth, without writing one)."""
+
+    def __init__(self, con, n):
+        self.con, self.n = con, n
+
+    def execute(self, sql, params=None):
+        if sql.startswith("SELECT count(*) FROM verdicts"):
+            return self.con.execute("SELECT ?::BIGINT", [self.n])
+        return self.con.execute(sql, params or [])
+
+
+def test_background_work_starts_with_the_first_answer_and_only_then(tmp_path):
+    from judgekit.datasets import load_items
+    from judgekit.engine.runner import RunSpec, execute
+    from judgekit.judges.prompt import load_template
+    from judgekit.judges.scripted import ScriptedJudge
+    from judgekit.suites import build_trials, load_suite
+    from tests.conftest import write_fact_items
+
+    items = load_items(str(write_fact_items(tmp_path / "d.jsonl", 12)))
+    suite = load_suite("position")
+    trials = build_trials(suite, items, seed=0, options={"repeats": 0, "repeat_fraction": 0.0})
+    spec = RunSpec(suite="position", dataset="d.jsonl", seed=0, template=suite.template)
+    store = Store(tmp_path / "j.duckdb")
+    calls = []
+
+    class Watching(ScriptedJudge):
+        def judge(self, requests):
+            for pair in super().judge(requests):
+                calls.append(("answer", len(calls)))
+                yield pair
+
+    stats = execute(store, Watching(items), items, trials, spec, load_template(suite.template), config={},
+                    progress=False, on_judging=lambda: calls.append(("started", len(calls))))
+    assert stats.n_judged == len(trials)
+    assert calls[0][0] == "answer" and calls[1] == ("started", 1)  # once, right after the first answer
+    assert [c for c in calls if c[0] == "started"] == [("started", 1)]
+    calls.clear()  # everything answered by the cache: nothing is judged and nothing starts
+    store2 = Store(tmp_path / "j.duckdb")
+    spec2 = RunSpec(suite="position", dataset="d.jsonl", seed=1, template=suite.template)
+    execute(store2, Watching(items), items, trials, spec2, load_template(suite.template), config={},
+            progress=False, on_judging=lambda: calls.append(("started", 0)))
+    assert calls == []
