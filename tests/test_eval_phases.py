@@ -3,8 +3,6 @@ typed dict-row inserts and the per-run DuckDB thread setting."""
 
 from __future__ import annotations
 
-import os
-
 import duckdb
 import pytest
 
