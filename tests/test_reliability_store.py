@@ -135,7 +135,17 @@ def test_disk_full_while_the_report_is_written_then_rerun_writes_it(tmp_path: Pa
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_write(self, *a, **k)
 
+    real_open = Path.open
+
+    def full_open(self: Path, mode: str = "r", *a, **k):  # the page is streamed to its temporary file
+        if self.name.endswith(".tmp") and "w" in mode:
+            with real_open(self, mode, *a, **k) as f:
+                f.write("<html>half")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_open(self, mode, *a, **k)
+
     monkeypatch.setattr(Path, "write_text", full)
+    monkeypatch.setattr(Path, "open", full_open)
     rc, _, err = _eval(capsys, db, data, "--out", str(out_dir))
     monkeypatch.undo()
     assert rc == 2
