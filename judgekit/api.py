@@ -293,7 +293,8 @@ def report(run_id: str | None = None, *, db: str | Path = DEFAULT_DB, out: str |
     """Write the HTML report of a run (the newest when ``run_id`` is None) and return its path."""
     store = Store(db, create=False)
     with store.session(read_only=True):  # the report's queries share one connection
-        with store.connect(read_only=True) as con, _threads_for(con, run_id or latest_run(store)):
+        run_id = run_id or latest_run(store)  # resolved once, for the thread setting and the page
+        with store.connect(read_only=True) as con, _threads_for(con, run_id):
             return _report(store, run_id, db, out, extra_sections)
 
 
@@ -305,8 +306,8 @@ _ROW_GROUP = 122_880
 def _threads_for(con: Any, run_id: str) -> Iterator[None]:
     """One DuckDB thread for the queries of a run smaller than a row group (each extra thread holds its own
     buffers, ~15 MB, and cannot share a single row group's scan); DuckDB's own setting otherwise."""
-    row = con.execute("SELECT count(*) FROM verdicts WHERE run_id = ?", [run_id]).fetchone()
-    if not row or int(row[0]) >= _ROW_GROUP:
+    (n,) = con.execute("SELECT count(*) FROM verdicts WHERE run_id = ?", [run_id]).fetchall()[0]
+    if int(n) >= _ROW_GROUP:
         yield
         return
     con.execute("SET threads = 1")
