@@ -64,7 +64,9 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
                                      "n_items": n_items, "data": "synthetic"}),
                  json.dumps({"judgekit": "bench"}), n_items * len(cells)])
     con.execute("""
-        INSERT INTO items SELECT ?, 'it' || lpad(i::VARCHAR, 7, '0'),
+        INSERT INTO items (run_id, item_id, prompt, response_a, response_b, label, kind, category, source,
+                           metadata)
+        SELECT ?, 'it' || lpad(i::VARCHAR, 7, '0'),
           'Question ' || i || ': ' || repeat('explain the trade-offs carefully. ', 6),
           'Answer A to ' || i || '. ' || repeat('A detailed and careful answer. ', 10),
           'Answer B to ' || i || '. ' || repeat('A shorter answer. ', 8),
@@ -75,7 +77,8 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
                 "placement VARCHAR, template VARCHAR)")
     con.executemany("INSERT INTO d VALUES (?, ?, ?, ?, ?, ?, ?)", [(k, *c) for k, c in enumerate(cells)])
     con.execute("""
-        INSERT INTO trials
+        INSERT INTO trials (run_id, trial_id, item_id, probe, condition, "order", repeat, first, second, gold_position,
+                            cue, request_key, mitigation)
         SELECT ?, i.item_id || '/' || d.k, i.item_id, d.probe, d.condition, d.ord, d.rep,
           CASE d.ord WHEN 'AB' THEN i.response_a ELSE i.response_b END || CASE WHEN d.placement IS NULL THEN ''
             ELSE ' Cue text for ' || d.probe END,
@@ -89,7 +92,9 @@ def fill(db: Path, n_verdicts: int) -> tuple[str, float]:
           md5(i.item_id || d.k), 'none'
         FROM items i CROSS JOIN d WHERE i.run_id = ?""", [run_id, run_id])
     con.execute("""
-        INSERT INTO verdicts
+        INSERT INTO verdicts (run_id, trial_id, request_key, choice, chosen, correct, p_a, p_b, raw, error,
+                              input_tokens, output_tokens, latency_s, cost_usd, cached, created_at, parse_rule,
+                              p_ab_mass)
         SELECT run_id, trial_id, request_key, choice,
           CASE WHEN choice IN ('A', 'B') THEN CASE WHEN (choice = 'A') = ("order" = 'AB') THEN 'A' ELSE 'B' END END,
           CASE WHEN choice IN ('A', 'B') THEN (CASE WHEN (choice = 'A') = ("order" = 'AB') THEN 'A' ELSE 'B' END)

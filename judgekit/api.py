@@ -94,7 +94,8 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
                                                            **{"db": db, **(judge_options or {})})
     try:
         check_generates(j, parse_mitigations(mitigations))
-        prepared = prepare_run(spec, items, judge=j, store=Store(db), seed=seed, own_judge=owned,
+        store = Store(db)
+        prepared = prepare_run(spec, items, judge=j, store=store, seed=seed, own_judge=owned,
                                judge_options={"db": db, **(judge_options or {})},
                                rewriter_options=rewriter_options, progress=progress)
         plan = make_plan(spec, items, dataset, seed=seed, stochastic=j.stochastic, repeats=repeats,
@@ -107,7 +108,6 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
         check_template(tmpl, plan.trials)
         # the template text is kept with the run, so an old run can be reconstructed after a template edit
         config = {**plan.config, "template_text": {"system": tmpl.system, "user": tmpl.user}}
-        store = Store(db)
         same = reusable_run(store, run_fingerprint(plan.run_spec, j.identity(), plan.items, tmpl),
                             out=out if make_report and spec.kind == "probe" else None)
         if same is not None:  # an identical finished run answers this call: nothing is asked, written or rendered

@@ -159,19 +159,20 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     if s.n_scores_asked or s.n_scores_stored:
         print(f"pointwise: {s.n_scores_asked} score requests sent to the judge (each response scored alone, "
               f"each distinct request once), {s.n_scores_stored} found in the scores table")
-    print_run_summary(a.db, res.run_id, verbose=getattr(a, "verbose", False))
     from judgekit.console import generation_lines
-
-    for line in generation_lines(a.db, res.run_id):
-        print(line)
-    if res.analysis is not None:
-        _print_profile(res.analysis)
-    print(f"database: {a.db}")
-    if res.report_path:
-        print(f"report:   {res.report_path}")
     from judgekit.judges.checks import unusable_run_message
+    from judgekit.store.db import Store
 
-    unusable = unusable_run_message(a.db, res.run_id)
+    with Store(a.db, create=False).session(read_only=True):  # the summary's reads: the file is opened once
+        print_run_summary(a.db, res.run_id, verbose=getattr(a, "verbose", False))
+        for line in generation_lines(a.db, res.run_id):
+            print(line)
+        if res.analysis is not None:
+            _print_profile(res.analysis)
+        print(f"database: {a.db}")
+        if res.report_path:
+            print(f"report:   {res.report_path}")
+        unusable = unusable_run_message(a.db, res.run_id)
     if unusable:
         print(unusable, file=sys.stderr)
         return 1

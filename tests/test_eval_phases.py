@@ -118,3 +118,23 @@ def test_background_work_starts_with_the_first_answer_and_only_then(tmp_path):
     execute(store2, Watching(items), items, trials, spec2, load_template(suite.template), config={},
             progress=False, on_judging=lambda: calls.append(("started", 0)))
     assert calls == []
+
+
+def test_identical_rerun_opens_the_file_three_times_and_prints_the_same_summary(tmp_path, capsys, monkeypatch):
+    """A rerun of a finished run: one open to check the file, one to find the run, one for the printed summary."""
+    from judgekit.cli import main
+    from tests.conftest import write_fact_items
+
+    data, db = write_fact_items(tmp_path / "d.jsonl", 10), tmp_path / "j.duckdb"
+    args = ["eval", "--suite", "position", "--judge", "scripted/first=0.3", "--data", str(data), "--db", str(db),
+            "--out", str(tmp_path / "reports"), "--progress", "off"]
+    assert main(args) == 0
+    first = capsys.readouterr().out.splitlines()
+    opened = []
+    real = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or real(*a, **k))
+    assert main(args) == 0
+    again = capsys.readouterr().out.splitlines()
+    assert "identical to this finished run" in again[0] and ", 0 requests sent," in again[0]
+    assert again[1:] == first[1:]  # the same summary, headline rows and report path
+    assert len(opened) == 3, opened
