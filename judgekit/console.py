@@ -53,7 +53,7 @@ def headline_metric(probe: str, available: Iterable[str]) -> str | None:
 def _connect(db: str | Path) -> Any:
     import duckdb
 
-    from judgekit.store.db import session_cursor
+    from judgekit.store.sessions import session_cursor
 
     if not Path(db).is_file():
         raise ValueError(f"{db}: no such judgekit database")

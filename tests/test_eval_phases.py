@@ -8,7 +8,8 @@ import pytest
 
 from judgekit.atomic import atomic_write_pieces
 from judgekit.memory import release
-from judgekit.store.db import Store, StoreError, session_cursor
+from judgekit.store.db import Store, StoreError
+from judgekit.store.sessions import session_cursor
 
 
 def test_pieces_are_written_whole_or_not_at_all(tmp_path):

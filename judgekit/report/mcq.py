@@ -197,7 +197,7 @@ def build(env: Any, d: dict[str, Any], card: dict[str, Any], *, db: str | Path, 
     """The HTML of an mcq run's report (``d``: :func:`judgekit.report.build.gather`)."""
     import duckdb
 
-    from judgekit.store.db import session_cursor
+    from judgekit.store.sessions import session_cursor
 
     metrics = d["metrics"]
     profile = profile_rows(metrics)

@@ -26,6 +26,15 @@ import duckdb
 
 from judgekit.liveness import writer_alive
 from judgekit.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+from judgekit.store.sessions import (
+    _SESSIONS,
+    _STORE_ERRORS,
+    Session,
+    StoreError,
+    StoreLocked,
+    _is_lock_error,
+    _one_line,
+)
 
 #: identifies the DDL text: a file created by the same text needs no DDL when opened again
 SCHEMA_HASH = hashlib.sha256((TABLES + VIEWS).encode("utf-8")).hexdigest()[:16]
@@ -40,75 +49,6 @@ def _pandas() -> Any:
     import pandas
 
     return pandas
-
-
-#: what the statistics read of a run: no texts (response lengths instead)
-_METRICS_FRAME_SQL = """
-            SELECT v.run_id, v.trial_id, t.item_id, t.probe, t.condition, t."order", t.repeat,
-                   coalesce(t.mitigation, 'none') AS mitigation,
-                   i.label, i.kind, i.category, v.choice, v.chosen, v.correct, v.p_a, v.p_b,
-                   json_extract_string(t.cue, '$.target') AS cue_target,
-                   json_extract_string(t.cue, '$.template') AS template,
-                   json_extract_string(t.cue, '$.placement') AS placement,
-                   length(i.response_a) AS response_a_len, length(i.response_b) AS response_b_len,
-                   v.input_tokens, v.output_tokens, v.cost_usd,
-                   coalesce(t.protocol, 'pairwise') AS protocol, CAST(t.option_order AS VARCHAR) AS option_order,
-                   v.score_first, v.score_second,
-                   json_array_length(i.options) AS n_options,
-                   json_extract_string(t.cue, '$.inserted') AS cue_inserted
-            FROM verdicts v
-            JOIN trials t ON t.run_id = v.run_id AND t.trial_id = v.trial_id
-            JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
-            WHERE v.run_id = ? ORDER BY v.trial_id"""
-#: letter columns: one category set, so that they compare with each other
-_LETTERS = ("choice", "chosen", "label", "cue_target", "cue_inserted")
-
-
-def _is_text(t) -> bool:
-    """Whether an Arrow type is a text type."""
-    import pyarrow as pa
-
-    string_view = getattr(pa.types, "is_string_view", lambda _: False)  # pyarrow >= 16
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or string_view(t)
-
-
-def _object_index(values) -> pd.Index:
-    """Sorted categories as an object Index (conversions back to values copy pointers)."""
-    import pandas as pd
-
-    return pd.Index(sorted(v for v in values if v is not None), dtype=object)
-
-
-def _categorical(arr, categories: pd.Index | None) -> pd.Categorical:
-    """A dictionary-encoded Arrow array as a pandas categorical over ``categories`` (default: its own, sorted)."""
-    import numpy as np
-    import pandas as pd
-
-    dictionary = pd.Index(arr.dictionary.to_pylist(), dtype=object)
-    categories = _object_index(dictionary) if categories is None else categories
-    remap = np.append(categories.get_indexer(dictionary), -1)  # null codes (-1) stay missing
-    codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.Categorical.from_codes(remap[codes], dtype=pd.CategoricalDtype(categories))
-
-class StoreError(RuntimeError):
-    """The store cannot be opened or written (locked, read-only, disk full)."""
-
-
-class StoreLocked(StoreError):
-    """Another process holds the DuckDB file."""
-
-
-_STORE_ERRORS = (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.FatalException, duckdb.PermissionException,
-                 duckdb.TransactionException, duckdb.CatalogException)
-
-
-def _is_lock_error(exc: Exception) -> bool:
-    msg = str(exc).lower()
-    return "lock" in msg and ("conflicting" in msg or "could not set" in msg or "resource temporarily" in msg)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def now() -> datetime:
@@ -129,52 +69,6 @@ SCORE_COLUMNS = ("request_key", "judge", "score", "parse_rule", "raw", "input_to
 
 #: dict rows per INSERT statement of :meth:`Store.insert_frame`
 _INSERT_CHUNK = 100_000
-
-#: open sessions: (resolved file path, thread id) -> the connection every Store of that file in that thread uses
-_SESSIONS: dict[tuple[str, int], tuple[duckdb.DuckDBPyConnection, bool]] = {}
-
-
-def session_cursor(path: str | Path) -> duckdb.DuckDBPyConnection | None:
-    """A new cursor on the open session of ``path`` (this thread's first, else any thread's), or None.
-
-    For readers that open the file with DuckDB directly: inside a session the file is already open, possibly
-    for writing, and DuckDB refuses a second, read-only open of it in the same process. Closing the cursor
-    leaves the session open."""
-    where = str(Path(path).resolve())
-    mine = _SESSIONS.get((where, threading.get_ident()))
-    if mine is None:
-        mine = next((v for k, v in list(_SESSIONS.items()) if k[0] == where), None)
-    return None if mine is None else mine[0].cursor()
-
-
-class Session:
-    """See :meth:`Store.session`. Sessions nest: an inner one on the same file and thread changes nothing."""
-
-    def __init__(self, store: Store, read_only: bool = False):
-        self.store = store
-        self.read_only = read_only
-        self._key: tuple[str, int] | None = None
-        self._cm: Any = None
-
-    def __enter__(self) -> Session:
-        key = (str(self.store.path.resolve()), threading.get_ident())
-        if key not in _SESSIONS:
-            self._cm = self.store.connect(read_only=self.read_only)
-            _SESSIONS[key] = (self._cm.__enter__(), self.read_only)
-            self._key = key
-        return self
-
-    def close(self) -> None:
-        """End the session now (idempotent); later connects open the file again."""
-        if self._key is not None:
-            del _SESSIONS[self._key]
-            self._key = None
-            cm, self._cm = self._cm, None
-            cm.__exit__(None, None, None)
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 class Store:
     def __init__(self, path: str | Path, *, create: bool = True, lock_timeout_s: float = 30.0):
@@ -436,31 +330,11 @@ class Store:
                 "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1").df()
 
     def metrics_frame(self, run_id: str) -> pd.DataFrame:
-        """What the statistics need, without the texts (response lengths instead): bounded memory.
-
-        Text columns other than ``trial_id`` (plain Python strings) come back as categoricals over
-        object categories, encoded from the Arrow result without a Python string per cell (row
-        selections, comparisons and joins in the statistics work on small integer codes); the letter
-        columns ``choice``, ``chosen``, ``label``, ``cue_target`` and ``cue_inserted`` share one set of
-        categories, so they compare with each other."""
-        import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        """What the statistics read of a run (:func:`judgekit.store.frames.read_metrics_frame`)."""
+        from judgekit.store.frames import read_metrics_frame
 
         with self.connect(read_only=True) as con:
-            rel = con.sql(_METRICS_FRAME_SQL, params=[run_id])
-            table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
-        letters = [c for c in _LETTERS if c in table.column_names]
-        text = [c for c in table.column_names if c != "trial_id" and _is_text(table.schema.field(c).type)]
-        encoded = {c: pc.dictionary_encode(table[c].combine_chunks()) for c in text}
-        shared = _object_index(set().union(*(encoded[c].dictionary.to_pylist() for c in letters if c in encoded)))
-        # numbers (nullable booleans as DuckDB's own frames give them) and trial_id
-        df = table.drop_columns(text).to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
-        if "trial_id" in df:
-            df["trial_id"] = df["trial_id"].astype(object)  # row selections copy pointers, not string buffers
-        for name in text:
-            df[name] = _categorical(encoded[name], shared if name in letters else None)
-        return df[table.column_names]
+            return read_metrics_frame(con, run_id)
 
     def copy_metrics(self, source_run: str, target_run: str) -> None:
         with self.connect(timeout_s=max(self.lock_timeout_s, 120)) as con:
