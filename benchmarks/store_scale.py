@@ -87,7 +87,11 @@ def main() -> None:
                           "choice": choice, "chosen": chosen, "correct": chosen == item_label,
                           "p_a": np.where(choice == "A", 0.8, 0.2), "p_b": np.where(choice == "A", 0.2, 0.8),
                           "raw": choice, "error": None, "input_tokens": 300, "output_tokens": 1, "latency_s": 0.0,
-                          "cost_usd": 0.0, "cached": False, "created_at": pd.Timestamp("2025-01-01")})
+                          "cost_usd": 0.0, "cached": False, "created_at": pd.Timestamp("2025-01-01"),
+                          "parse_rule": "text:label"})
+        for col in VERDICT_COLUMNS:  # columns this benchmark does not fill (pointwise scores, ...) stay NULL
+            if col not in v:
+                v[col] = None
         t = time.perf_counter()
         for i in range(0, len(v), a.chunk):
             store.write_verdicts(v.iloc[i:i + a.chunk][list(VERDICT_COLUMNS)].to_dict(orient="records"))
