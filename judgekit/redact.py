@@ -24,6 +24,9 @@ _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9_\-.=~+/]{8,}", re.IGNORECASE)
 _KEY_ASSIGN = re.compile(r"((?:api[-_]?key|access[-_]?token|token|secret|password)\s*[=:]\s*)[^\s&'\",;]+",
                          re.IGNORECASE)
 REDACTED = "[REDACTED]"
+#: the shortest text that can hold something to remove (a secret value is redacted from 4 characters on; every
+#: pattern above is longer)
+_SHORTEST = 4
 
 
 def _one_url(url: str) -> str:
@@ -46,8 +49,8 @@ def redact_url(url: Any) -> Any:
 
 def redact_text(msg: Any) -> Any:
     """``msg`` with URLs redacted (:func:`redact_url`) and secret values removed."""
-    if not isinstance(msg, str) or not msg:
-        return msg
+    if not isinstance(msg, str) or len(msg) < _SHORTEST:
+        return msg  # too short to hold a secret or a URL (a one-token verdict, say): nothing to scan
     secrets = sorted(
         (v for k, v in os.environ.items() if k.upper().endswith(_SECRET_SUFFIXES) and v and len(v) >= 4),
         key=len, reverse=True,

@@ -31,6 +31,14 @@ def test_redact_text_finds_urls_and_keys_inside_messages(monkeypatch):
     assert "llm.example.com:8443/v1" in out and "502" in out
 
 
+def test_the_shortest_secret_is_redacted_and_shorter_texts_pass_unscanned(monkeypatch):
+    monkeypatch.setenv("TINY_TOKEN", "q7z9")  # four characters: the shortest value that is redacted
+    assert redact_text("q7z9") == "[REDACTED]" and redact_text("xq7z9y") == "x[REDACTED]y"
+    monkeypatch.setenv("TINY_TOKEN", "q7z")  # three: kept, as before
+    assert redact_text("q7z") == "q7z"
+    assert redact_text("A") == "A" and redact_text("") == "" and redact_text(None) is None
+
+
 @pytest.mark.parametrize("backend", ["litellm", "openai-compatible"])
 def test_judge_identity_has_the_endpoint_without_credentials(backend):
     if backend == "litellm":
