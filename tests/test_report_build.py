@@ -114,3 +114,25 @@ def test_report_of_run_without_metrics_computes_them(store, tmp_path):
         with duckdb.connect(str(db)) as con:
             con.execute("INSERT INTO metrics SELECT * FROM metrics_backup")
             con.execute("DROP TABLE metrics_backup")
+
+
+def test_every_embedded_figure_wears_the_theme_plotly_would_give_it():
+    """Figures are built on the empty template and embedded with the theme's JSON read from plotly's own file:
+    the same JSON as asking plotly for the theme by name."""
+    import json
+    import re
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from judgekit.report.figures import THEME, embed_figure, new_figure, theme_json
+
+    assert theme_json() == pio.templates[THEME].to_plotly_json()
+    fig = new_figure(go.Bar(x=["a", "b"], y=[1, 2]))
+    fig.update_layout(height=300)
+    html = embed_figure(fig, 300, "jk-test")
+    payload = json.loads(re.search(r"var f=(\{.*\});Plotly", html).group(1))
+    named = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+    named.update_layout(template=THEME, height=300)
+    assert payload["layout"] == named.to_plotly_json()["layout"]
+    assert payload["data"] == named.to_plotly_json()["data"]

@@ -77,11 +77,12 @@ def _plotly() -> Markup:
 def prepare() -> None:
     """Do the one-off work of a process's first report ahead of time: compile the page template, read
     plotly.js and load the figure theme. ``eval`` calls it in a background thread while the judge answers."""
-    import plotly.graph_objects as go
+    from judgekit.report.figures import new_figure, theme_json
 
     _env().get_template("run.html.j2")
     _plotly()
-    go.Figure(layout={"template": "plotly_white"}).to_plotly_json()
+    theme_json()
+    new_figure().to_plotly_json()
 
 
 def _fig(block: Any) -> dict[str, Any]:

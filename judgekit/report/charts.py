@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, embed_figure, n_text
+from judgekit.report.figures import _COLORS, FigureBlock, _layout, _num, _text, embed_figure, n_text, new_figure
 from judgekit.stats.design import headline_metric, protocol_of
 
 SIG = "#d1495b"
@@ -42,7 +42,7 @@ def dot_rows(rows: pd.DataFrame, *, key: str, title: str, how: str, zero: float 
         block.missing = missing or "Nothing to plot: no estimate is available."
         return block
     rows = rows.iloc[::-1].reset_index(drop=True)  # plotly draws the first category at the bottom
-    fig = go.Figure()
+    fig = new_figure()
     groups = list(dict.fromkeys(rows["group"])) if "group" in rows else [""]
     for idx, group in enumerate(groups):
         sub = rows[rows["group"] == group] if "group" in rows else rows
@@ -111,7 +111,7 @@ def accuracy_figure(rows: pd.DataFrame, probe: str) -> FigureBlock:
         block.missing = "No labelled items, so accuracy cannot be computed for this probe."
         return block
     est = [_num(v) for v in rows["estimate"]]
-    fig = go.Figure(go.Bar(
+    fig = new_figure(go.Bar(
         x=[_text(v) for v in rows["subset"]], y=est, marker_color=[_COLORS[i % len(_COLORS)] for i in range(len(est))],
         **_err(est, [_num(v) for v in rows["ci_low"]], [_num(v) for v in rows["ci_high"]], "y"),
         customdata=[[_text(v)] for v in rows["n"]], text=[n_text(v) for v in rows["n"]], textposition="inside",
@@ -132,7 +132,7 @@ def p_first_hist_figure(hist: pd.DataFrame, bins: int = 20) -> FigureBlock:
     if hist.empty:
         block.missing = "The judge returned no probabilities in this run, so there is nothing to plot."
         return block
-    fig = go.Figure()
+    fig = new_figure()
     for idx, (order, g) in enumerate(hist.groupby("order", sort=True)):
         fig.add_trace(go.Bar(x=[(int(b) + 0.5) / bins for b in g["bin"]], y=g["n"].astype(int).tolist(),
                              width=1 / bins, name=f"order {order}", opacity=0.65,
@@ -245,7 +245,7 @@ def agreement_figure(agreement: pd.DataFrame) -> FigureBlock:
              else "" for c in cols] for r in rows]
     custom = [[[f"{_num(look[(r, c)].agreement):.1%}", int(look[(r, c)].n)] if (r, c) in look else ["", 0]
                for c in cols] for r in rows]
-    fig = go.Figure(go.Heatmap(z=z, x=cols, y=rows, text=text, texttemplate="%{text}", zmin=-1, zmax=1,
+    fig = new_figure(go.Heatmap(z=z, x=cols, y=rows, text=text, texttemplate="%{text}", zmin=-1, zmax=1,
                                colorscale="RdBu", customdata=custom,
                                hovertemplate="kappa %{z:.3f}<br>same choice %{customdata[0]}<br>"
                                              "n = %{customdata[1]}<extra></extra>"))

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from judgekit.report.figures import FigureBlock, _layout, _num, _text, embed_figure, format_p
+from judgekit.report.figures import FigureBlock, _layout, _num, _text, embed_figure, format_p, new_figure
 from judgekit.report.html import clip, metric_groups, pct
 from judgekit.stats.design import headline_metric
 from judgekit.types import OPTION_LETTERS
@@ -127,7 +127,7 @@ def profile_figure(rows: list[dict[str, Any]]) -> FigureBlock:
         block.missing = "No probe of this run has a headline estimate."
         return block
     rows = list(reversed(rows))
-    fig = go.Figure(go.Scatter(
+    fig = new_figure(go.Scatter(
         x=[r["estimate"] for r in rows], y=[r["label"] for r in rows], mode="markers",
         marker={"size": 10, "color": ["#d1495b" if r["p_num"] < 0.05 else "#1f5fa8" for r in rows]},
         error_x={"type": "data", "symmetric": False,

@@ -12,7 +12,7 @@ from judgekit.console import mitigation_advice
 from judgekit.mitigations import mitigation_label
 from judgekit.report.caveats import caveat_list
 from judgekit.report.charts import _err
-from judgekit.report.figures import _COLORS, _layout, embed_figure, n_text
+from judgekit.report.figures import _COLORS, _layout, embed_figure, n_text, new_figure
 
 _METRICS = ("mitigation_bias_change", "mitigation_overshoot", "mitigation_accuracy_change", "mitigation_tie_rate",
             "mitigation_extra_tokens", "mitigation_extra_cost")
@@ -87,7 +87,7 @@ def mitigation_figure(t: pd.DataFrame) -> go.Figure:
     unit), one row each, coloured by fix; no text is drawn on the plot area, so nothing can overlap."""
     labels = figure_labels(t)
     t = t.assign(_label=labels)
-    fig = go.Figure()
+    fig = new_figure()
 
     def pts(sub: pd.DataFrame, col: str) -> list[float]:
         return [100 * float(x) for x in sub.get(f"mitigation_bias_change:{col}", pd.Series(math.nan, sub.index))]
