@@ -113,7 +113,7 @@ def evaluate(suite: str = "position", *, judge: str | None = None, data: str | N
         if same is not None:  # an identical finished run answers this call: nothing is asked, written or rendered
             log.info("run %s is identical and complete: reused", same)
             n = len(plan.trials)
-            stats = RunStats(same, True, n, n, 0, 0, 0, time.monotonic() - t0)
+            stats = RunStats(same, True, n, n, 0, 0, 0, time.monotonic() - t0, reused=True)
             path = Path(out) / f"{same}.html" if make_report and spec.kind == "probe" else None
             return EvalResult(same, stats, path, None, db=db)
         # the statistics and report stacks (pandas, scipy, statsmodels, plotly: seconds of imports) load while

@@ -151,8 +151,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
                        mitigations=a.mitigations, protocol=a.protocol,
                        probes=probes, rewriter=a.rewriter, rewriter_options={"api_base": a.rewriter_api_base})
     s = res.stats
-    resumed = ("" if not s.resumed else " (identical to this finished run: nothing asked again)"
-               if s.n_done_before == s.n_trials and not s.n_judged and not s.n_cached
+    resumed = ("" if not s.resumed else " (identical to this finished run: nothing asked again)" if s.reused
                else f" (resumed: {s.n_done_before} already done)")
     print(f"run {res.run_id}{resumed}: {s.n_trials} trials, {s.n_judged} requests sent, "
           f"{s.n_cached} from cache, {s.n_errors} errors, {s.seconds:.1f} s")

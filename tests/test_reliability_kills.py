@@ -143,7 +143,8 @@ def test_crash_between_creating_a_run_and_storing_its_trials_resumes_completely(
         execute(store, ScriptedJudge(items), items, trials, spec, template, config={}, progress=False)
     monkeypatch.setattr(Store, "insert_frame", real_insert)
     stats = execute(store, ScriptedJudge(items), items, trials, spec, template, config={}, progress=False)
-    assert stats.n_judged == len(trials)
+    # the trials go in beside the judging: answers that came before the failure are kept, the rest are asked now
+    assert stats.resumed and stats.n_done_before + stats.n_judged == len(trials)
     assert len(store.verdicts_frame(stats.run_id)) == len(trials)  # every verdict joins its trial and item
     assert store.run(stats.run_id)["status"] == "finished"
 

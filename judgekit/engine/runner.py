@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import sys
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -51,6 +52,8 @@ class RunStats:
     #: pointwise runs: score sub-requests sent to the judge (each distinct one once) and found in the scores table
     n_scores_asked: int = 0
     n_scores_stored: int = 0
+    #: an identical finished run answered the call: nothing was opened, asked or written
+    reused: bool = False
 
 
 def package_versions() -> dict[str, str]:
@@ -111,6 +114,41 @@ def _verdict_row(run_id: str, trial: Trial, key: str, label: str | None, out: Ju
     }
 
 
+class _RowsInBackground:
+    """A run's item and trial rows, written on a thread of their own while the cache is read and the judge starts
+    (DuckDB inserts mostly outside the interpreter lock).
+
+    Nothing reads them before the run's end; a run killed before they are in lacks them, and its resume writes
+    them (``execute`` compares their counts). :meth:`check` raises the thread's error (a full disk) once it is
+    known, :meth:`wait` joins the thread and raises it.
+    """
+
+    def __init__(self, store: Store, tables: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if tables:
+            self._thread = threading.Thread(target=self._write, args=(store, tables), name="judgekit-setup-rows",
+                                            daemon=True)
+            self._thread.start()
+
+    def _write(self, store: Store, tables: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        try:
+            for table, rows in tables:
+                store.insert_frame(table, rows)
+        except BaseException as exc:  # raised in the caller's thread by check() / wait()
+            self.error = exc
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def wait(self, raise_error: bool = True) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if raise_error:
+            self.check()
+
+
 def _nan_to_none(rec: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
 
@@ -168,14 +206,13 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
             with store.connect(read_only=True) as con:
                 have = con.execute("SELECT (SELECT count(*) FROM items WHERE run_id = ?), "
                                    "(SELECT count(*) FROM trials WHERE run_id = ?)", [run_id, run_id]).fetchall()[0]
-            if int(have[0]) < len(items):
-                store.insert_frame("items", _items_frame(run_id, items))
-            if int(have[1]) < len(trials):
-                store.insert_frame("trials", _trials_frame(run_id, trials, keys))
-        except BaseException as exc:  # a full disk, say: the run is not left 'running'
+            tables = [*([("items", _items_frame(run_id, items))] if int(have[0]) < len(items) else []),
+                      *([("trials", _trials_frame(run_id, trials, keys))] if int(have[1]) < len(trials) else [])]
+        except BaseException as exc:  # the run is not left 'running'
             with contextlib.suppress(StoreError):
                 store.set_status(run_id, "failed", message=str(exc)[:500] or type(exc).__name__)
             raise
+        rows = _RowsInBackground(store, tables)
 
         done = store.finished_trials(run_id)
         pending = [(t, r) for t, r in zip(trials, requests, strict=True) if t.trial_id not in done]
@@ -215,6 +252,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
 
                 judge = PointwiseJudge(judge, store)
             for req, out in judge.judge(unique):
+                rows.check()  # the item and trial rows could not be written (a full disk): stop now
                 if on_judging is not None:
                     on_judging()
                     on_judging = None
@@ -224,10 +262,12 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 n_judged += 1
                 n_errors += out.choice == "error"
                 bar.set_errors(n_errors)
+            rows.wait()
             writer.flush(timeout_s=max(store.lock_timeout_s, 300))
             n_asked, n_stored = getattr(judge, "n_asked", 0), getattr(judge, "n_stored", 0)
         except BaseException as exc:
             bar.close()
+            rows.wait(raise_error=False)
             try:
                 writer.flush(timeout_s=max(store.lock_timeout_s, 60))
             finally:
