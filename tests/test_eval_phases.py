@@ -139,3 +139,35 @@ def test_identical_rerun_opens_the_file_three_times_and_prints_the_same_summary(
     assert "identical to this finished run" in again[0] and ", 0 requests sent," in again[0]
     assert again[1:] == first[1:]  # the same summary, headline rows and report path
     assert len(opened) == 3, opened
+
+
+def test_threads_of_one_process_read_and_write_a_file_in_one_mode(tmp_path):
+    """DuckDB opens a file in one mode per process: a read beside another thread's write goes through a writable
+    connection, and a write that finds another thread reading waits for it instead of failing."""
+    import threading
+
+    store = Store(tmp_path / "j.duckdb")
+    held, release_it = threading.Event(), threading.Event()
+
+    def hold(read_only):
+        with store.connect(read_only=read_only):
+            held.set()
+            release_it.wait(5)
+
+    t = threading.Thread(target=hold, args=(False,))
+    t.start()
+    held.wait(5)
+    with store.connect(read_only=True) as con:  # beside the writer: no "different configuration" error
+        assert con.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]
+    release_it.set()
+    t.join()
+
+    held.clear(), release_it.clear()
+    t = threading.Thread(target=hold, args=(True,))
+    t.start()
+    held.wait(5)
+    threading.Timer(0.2, release_it.set).start()  # the reader finishes a little later
+    with store.connect() as con:  # waits for the reader, then writes
+        con.execute("INSERT INTO meta VALUES ('probe', 'x')")
+    t.join()
+    assert store.query("SELECT value FROM meta WHERE key = 'probe'")["value"].tolist() == ["x"]

@@ -33,7 +33,10 @@ from judgekit.store.sessions import (
     StoreError,
     StoreLocked,
     _is_lock_error,
+    _is_mode_conflict,
     _one_line,
+    open_mode,
+    track,
 )
 
 #: identifies the DDL text: a file created by the same text needs no DDL when opened again
@@ -161,11 +164,20 @@ class Store:
         deadline = time.monotonic() + (self.lock_timeout_s if timeout_s is None else timeout_s)
         delay = 0.05
         self._check_same_file()
+        wanted = read_only
         while True:
+            read_only = open_mode(where, wanted)
             try:
                 con = duckdb.connect(str(self.path), read_only=read_only)
                 break
             except duckdb.Error as exc:
+                # another process holds the file, or another thread of this one has it open in the other mode
+                if _is_mode_conflict(exc):  # a short read or write of another thread: it ends soon
+                    if time.monotonic() >= deadline:
+                        raise StoreLocked(f"{self.path} stayed open in the other mode in this process: "
+                                          f"{_one_line(exc)}") from None
+                    time.sleep(0.01)
+                    continue
                 if _is_lock_error(exc):
                     if time.monotonic() >= deadline:
                         raise StoreLocked(f"{self.path} is locked by another process ({_one_line(exc)}). Close other "
@@ -174,6 +186,7 @@ class Store:
                     delay = min(delay * 2, 1.0)
                     continue
                 raise StoreError(f"cannot open {self.path}: {_one_line(exc)}") from None
+        track(where, read_only, 1)
         try:
             if self._store_id is not None and not read_only:
                 self._check_store_id(con)
@@ -183,6 +196,7 @@ class Store:
             raise StoreError(f"cannot {'read' if read_only else 'write'} {self.path}: {_one_line(exc)}") from None
         finally:
             con.close()
+            track(where, read_only, -1)
 
     def _check_store_id(self, con: duckdb.DuckDBPyConnection) -> None:
         try:

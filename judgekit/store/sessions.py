@@ -7,13 +7,19 @@ opening it for each; :func:`session_cursor` gives readers that use DuckDB direct
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import duckdb
 
-if TYPE_CHECKING:
-    from judgekit.store.db import Store
+
+class _Opens(Protocol):
+    """What a session needs of its store (:class:`judgekit.store.db.Store`)."""
+
+    path: Path
+
+    def connect(self, read_only: bool = False) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
 
 
 class StoreError(RuntimeError):
@@ -33,12 +39,39 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in msg and ("conflicting" in msg or "could not set" in msg or "resource temporarily" in msg)
 
 
+def _is_mode_conflict(exc: Exception) -> bool:
+    """DuckDB refused to open a file this process holds open in the other mode (read-only vs read-write)."""
+    return "different configuration" in str(exc).lower()
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
 #: open sessions: (resolved file path, thread id) -> the connection every Store of that file in that thread uses
 _SESSIONS: dict[tuple[str, int], tuple[duckdb.DuckDBPyConnection, bool]] = {}
+#: connections this process holds open on each file, any thread: resolved path -> [read-only, read-write]
+_OPEN: dict[str, list[int]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_mode(where: str, read_only: bool) -> bool:
+    """The mode to open the file ``where`` in (True: read-only).
+
+    DuckDB opens a file in one mode per process: a read while another thread of this process writes the file
+    (the verdict writer, the run's item and trial rows) goes through a read-write connection."""
+    with _OPEN_LOCK:
+        counts = _OPEN.get(where)
+        return False if read_only and counts is not None and counts[1] else read_only
+
+
+def track(where: str, read_only: bool, delta: int) -> None:
+    """Count a connection on ``where`` opened (``delta`` 1) or closed (-1) in this process."""
+    with _OPEN_LOCK:
+        counts = _OPEN.setdefault(where, [0, 0])
+        counts[0 if read_only else 1] += delta
+        if counts == [0, 0]:
+            del _OPEN[where]
 
 
 def session_cursor(path: str | Path) -> duckdb.DuckDBPyConnection | None:
@@ -57,7 +90,7 @@ def session_cursor(path: str | Path) -> duckdb.DuckDBPyConnection | None:
 class Session:
     """See :meth:`Store.session`. Sessions nest: an inner one on the same file and thread changes nothing."""
 
-    def __init__(self, store: Store, read_only: bool = False):
+    def __init__(self, store: _Opens, read_only: bool = False):
         self.store = store
         self.read_only = read_only
         self._key: tuple[str, int] | None = None
