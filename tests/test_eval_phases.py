@@ -171,3 +171,65 @@ def test_threads_of_one_process_read_and_write_a_file_in_one_mode(tmp_path):
         con.execute("INSERT INTO meta VALUES ('probe', 'x')")
     t.join()
     assert store.query("SELECT value FROM meta WHERE key = 'probe'")["value"].tolist() == ["x"]
+
+
+def test_rows_that_cannot_be_written_stop_the_run_at_the_next_answer_and_keep_it(tmp_path, monkeypatch):
+    """The item and trial rows go in beside the judging; when that fails (a full disk), the run stops at the next
+    answer with every answer received stored, and the resume writes the rows and asks only the rest."""
+    import time
+
+    from judgekit.datasets import load_items
+    from judgekit.engine.runner import RunSpec, execute
+    from judgekit.judges.prompt import load_template
+    from judgekit.judges.scripted import ScriptedJudge
+    from judgekit.suites import build_trials, load_suite
+    from tests.conftest import write_fact_items
+
+    items = load_items(str(write_fact_items(tmp_path / "d.jsonl", 20)))
+    suite = load_suite("position")
+    trials = build_trials(suite, items, seed=0, options={"repeats": 0, "repeat_fraction": 0.0})
+    spec = RunSpec(suite="position", dataset="d.jsonl", seed=0, template=suite.template)
+    store = Store(tmp_path / "j.duckdb")
+    real_insert, answered = Store.insert_frame, []
+
+    def full_disk(self, table, rows):
+        if table == "trials":
+            raise StoreError("cannot write j.duckdb: No space left on device")
+        real_insert(self, table, rows)
+
+    class Slow(ScriptedJudge):
+        def judge(self, requests):
+            for pair in super().judge(requests):
+                time.sleep(0.02)  # the failed insert is known before the last answer
+                answered.append(pair[0].key)
+                yield pair
+
+    monkeypatch.setattr(Store, "insert_frame", full_disk)
+    with pytest.raises(StoreError, match="No space left"):
+        execute(store, Slow(items), items, trials, spec, load_template(suite.template), config={}, progress=False)
+    monkeypatch.setattr(Store, "insert_frame", real_insert)
+    kept = store.query("SELECT count(*) AS n FROM verdicts")["n"].iloc[0]
+    assert 1 <= len(answered) < len(trials) and kept == len(answered)  # stopped early, nothing received lost
+    assert store.query("SELECT status FROM runs")["status"].tolist() == ["failed"]
+    stats = execute(store, ScriptedJudge(items), items, trials, spec, load_template(suite.template), config={},
+                    progress=False)
+    assert stats.resumed and stats.n_done_before == kept and stats.n_judged == len(trials) - kept
+    assert len(store.verdicts_frame(stats.run_id)) == len(trials)  # every verdict joins its trial and item
+
+
+def test_upserted_rows_store_nan_and_missing_keys_as_null(tmp_path):
+    """Verdict rows go in without a pandas frame: a float NaN and a key the row lacks are NULL, as they were."""
+    from judgekit.store.db import VERDICT_COLUMNS
+
+    store = Store(tmp_path / "j.duckdb")
+    row = {c: None for c in VERDICT_COLUMNS} | {"run_id": "r", "trial_id": "t1", "request_key": "k1", "choice": "A",
+                                              "p_a": float("nan"), "p_b": 0.25, "cached": False,
+                                              "created_at": "2026-01-02T03:04:05.123456", "input_tokens": 7}
+    del row["score_second"]
+    store.write_verdicts([row, {**row, "trial_id": "t2", "request_key": "k2", "p_a": 0.5}])
+    got = store.query("SELECT trial_id, p_a, p_b, score_second, input_tokens, created_at FROM verdicts "
+                      "ORDER BY trial_id")
+    assert got["p_a"].isna().tolist() == [True, False] and got["p_b"].tolist() == [0.25, 0.25]
+    assert got["score_second"].isna().all() and got["input_tokens"].tolist() == [7, 7]
+    assert str(got["created_at"].iloc[0]) == "2026-01-02 03:04:05.123456"
+    assert store.query("SELECT count(*) AS n FROM verdicts WHERE p_a IS NULL")["n"].iloc[0] == 1  # NULL, not NaN

@@ -252,7 +252,6 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
 
                 judge = PointwiseJudge(judge, store)
             for req, out in judge.judge(unique):
-                rows.check()  # the item and trial rows could not be written (a full disk): stop now
                 if on_judging is not None:
                     on_judging()
                     on_judging = None
@@ -262,6 +261,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
                 n_judged += 1
                 n_errors += out.choice == "error"
                 bar.set_errors(n_errors)
+                rows.check()  # the item and trial rows could not be written (a full disk): stop, this answer kept
             rows.wait()
             writer.flush(timeout_s=max(store.lock_timeout_s, 300))
             n_asked, n_stored = getattr(judge, "n_asked", 0), getattr(judge, "n_stored", 0)

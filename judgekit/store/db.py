@@ -73,6 +73,27 @@ SCORE_COLUMNS = ("request_key", "judge", "score", "parse_rule", "raw", "input_to
 #: dict rows per INSERT statement of :meth:`Store.insert_frame`
 _INSERT_CHUNK = 100_000
 
+def _insert_dicts(path: Path, con: duckdb.DuckDBPyConnection, table: str, names: list[str],
+                  rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT OR REPLACE`` dict rows into ``table`` as one typed list per column (a missing key and a float NaN
+    are NULL, as a pandas frame would give them), :data:`_INSERT_CHUNK` rows per statement."""
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+                             [table]).fetchall())
+    unknown = [c for c in names if c not in types]
+    if unknown:
+        raise StoreError(f"{path}: table {table} has no column {unknown[0]!r}")
+    cols = ", ".join(f'"{c}"' for c in names)
+    sel = ", ".join(f'unnest(?::{types[c]}[]) AS "{c}"' for c in names)
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        chunk = rows[start:start + _INSERT_CHUNK]
+        con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {sel}",
+                    [[_null_nan(r.get(c)) for r in chunk] for c in names])
+
+
+def _null_nan(value: Any) -> Any:
+    return None if isinstance(value, float) and value != value else value
+
+
 class Store:
     def __init__(self, path: str | Path, *, create: bool = True, lock_timeout_s: float = 30.0):
         self.path = Path(path)
@@ -280,19 +301,8 @@ class Store:
         if len(df) == 0:
             return
         if isinstance(df, list):
-            names = list(df[0])
             with self.connect() as con:
-                types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                         "WHERE table_name = ?", [table]).fetchall())
-                unknown = [c for c in names if c not in types]
-                if unknown:
-                    raise StoreError(f"{self.path}: table {table} has no column {unknown[0]!r}")
-                cols = ", ".join(f'"{c}"' for c in names)
-                sel = ", ".join(f'unnest(?::{types[c]}[]) AS "{c}"' for c in names)
-                for start in range(0, len(df), _INSERT_CHUNK):
-                    chunk = df[start:start + _INSERT_CHUNK]
-                    con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {sel}",
-                                [[r[c] for r in chunk] for c in names])
+                _insert_dicts(self.path, con, table, list(df[0]), df)
             return
         with self.connect() as con:
             con.register("_frame", df)
@@ -303,14 +313,14 @@ class Store:
     # -- verdicts -----------------------------------------------------------------------------
     def upsert_rows(self, table: str, columns: Sequence[str], rows: list[dict[str, Any]],
                     timeout_s: float | None = None) -> None:
-        """``INSERT OR REPLACE`` dict rows into ``table`` (whose columns are ``columns``, in order)."""
+        """``INSERT OR REPLACE`` dict rows into ``table`` (``columns``: the ones to fill; a missing key is NULL).
+
+        No pandas frame is registered: a registration on one connection can fail while another thread of
+        the process writes the same file ("pandas_scan does not exist")."""
         if not rows:
             return
-        df = _pandas().DataFrame(rows, columns=list(columns))
         with self._write_lock, self.connect(timeout_s=timeout_s) as con:
-            con.register("_rows", df)
-            con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM _rows")
-            con.unregister("_rows")
+            _insert_dicts(self.path, con, table, list(columns), rows)
 
     def write_verdicts(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
         self.upsert_rows("verdicts", VERDICT_COLUMNS, rows, timeout_s)
@@ -338,10 +348,9 @@ class Store:
         if not keys:
             return _pandas().DataFrame(columns=list(VERDICT_COLUMNS))
         with self.connect(read_only=True) as con:
-            con.register("_keys", _pandas().DataFrame({"request_key": list(keys)}))
             return con.execute(
-                "SELECT * FROM verdicts WHERE choice <> 'error' AND request_key IN (SELECT request_key FROM _keys) "
-                "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1").df()
+                "SELECT * FROM verdicts WHERE choice <> 'error' AND request_key IN (SELECT unnest(?::VARCHAR[])) "
+                "QUALIFY row_number() OVER (PARTITION BY request_key ORDER BY created_at DESC) = 1", [list(keys)]).df()
 
     def metrics_frame(self, run_id: str) -> pd.DataFrame:
         """What the statistics read of a run (:func:`judgekit.store.frames.read_metrics_frame`)."""
@@ -369,9 +378,8 @@ class Store:
         if not keys:
             return _pandas().DataFrame(columns=list(COMPLETION_COLUMNS))
         with self.connect(read_only=True) as con:
-            con.register("_keys", _pandas().DataFrame({"request_key": list(keys)}))
             return con.execute("SELECT * FROM completions WHERE error IS NULL AND request_key IN "
-                               "(SELECT request_key FROM _keys)").df()
+                               "(SELECT unnest(?::VARCHAR[]))", [list(keys)]).df()
 
     # -- pointwise score sub-requests ------------------------------------------------------------
     def write_scores(self, rows: list[dict[str, Any]], timeout_s: float | None = None) -> None:
@@ -382,8 +390,8 @@ class Store:
         if not keys:
             return _pandas().DataFrame(columns=list(SCORE_COLUMNS))
         with self.connect(read_only=True) as con:
-            con.register("_keys", _pandas().DataFrame({"request_key": list(keys)}))
-            return con.execute("SELECT * FROM scores WHERE request_key IN (SELECT request_key FROM _keys)").df()
+            return con.execute("SELECT * FROM scores WHERE request_key IN (SELECT unnest(?::VARCHAR[]))",
+                               [list(keys)]).df()
 
     # -- metrics ------------------------------------------------------------------------------
     def write_metrics(self, run_id: str, suite: str, metrics: pd.DataFrame) -> None:
