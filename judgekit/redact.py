@@ -24,7 +24,7 @@ _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9_\-.=~+/]{8,}", re.IGNORECASE)
 _KEY_ASSIGN = re.compile(r"((?:api[-_]?key|access[-_]?token|token|secret|password)\s*[=:]\s*)[^\s&'\",;]+",
                          re.IGNORECASE)
 REDACTED = "[REDACTED]"
-#: the shortest text that can hold something to remove (a secret value is redacted from 4 characters on; every
+#: the shortest secret value that is redacted, and so the shortest text that can hold something to remove (every
 #: pattern above is longer)
 _SHORTEST = 4
 
@@ -52,7 +52,7 @@ def redact_text(msg: Any) -> Any:
     if not isinstance(msg, str) or len(msg) < _SHORTEST:
         return msg  # too short to hold a secret or a URL (a one-token verdict, say): nothing to scan
     secrets = sorted(
-        (v for k, v in os.environ.items() if k.upper().endswith(_SECRET_SUFFIXES) and v and len(v) >= 4),
+        (v for k, v in os.environ.items() if k.upper().endswith(_SECRET_SUFFIXES) and v and len(v) >= _SHORTEST),
         key=len, reverse=True,
     )
     for s in secrets:

@@ -149,10 +149,6 @@ class _RowsInBackground:
             self.check()
 
 
-def _nan_to_none(rec: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
-
-
 def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[Trial], spec: RunSpec,
             template: PromptTemplate, *, config: dict[str, Any], progress: bool | str | None = True,
             reuse_finished: Callable[[str], bool] | None = None,
@@ -222,8 +218,7 @@ def execute(store: Store, judge: Judge, items: Sequence[Item], trials: Sequence[
         n_cached = n_judged = n_errors = n_asked = n_stored = 0
         try:
             # 1. cache: identical requests answered before (by any run) cost nothing.
-            hits = {row["request_key"]: _nan_to_none(row)
-                    for row in store.cached_rows(sorted({r.key for _, r in pending}))}
+            hits = {row["request_key"]: row for row in store.cached_rows(sorted({r.key for _, r in pending}))}
             hits.update({k: v for k, v in orphans.items() if k not in hits})
             cached_rows = [_verdict_row(run_id, t, r.key, labels.get(t.item_id), hits[r.key], cached=True)
                            for t, r in pending if r.key in hits]

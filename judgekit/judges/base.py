@@ -75,13 +75,13 @@ class WrappedJudge(Judge):
         self.spec = base.spec
         self.stochastic = base.stochastic
 
+    @abstractmethod
     def handles(self, req: JudgeRequest) -> bool:
         """Whether this wrapper answers ``req`` itself; the base judge answers every other request as it is."""
-        raise NotImplementedError
 
+    @abstractmethod
     def judge_own(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
         """Answer the requests :meth:`handles` (never empty), yielding each result as it is known."""
-        raise NotImplementedError
 
     def judge(self, requests: Sequence[JudgeRequest]) -> Iterator[tuple[JudgeRequest, JudgeOutput]]:
         plain = [r for r in requests if not self.handles(r)]

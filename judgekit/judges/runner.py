@@ -34,6 +34,7 @@ import logging
 import queue
 import threading
 import time
+from abc import abstractmethod
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
@@ -154,17 +155,17 @@ class ChatJudge(Judge):
     _rr: int = 0
 
     # -- the provider's part --------------------------------------------------------------
+    @abstractmethod
     def request(self, req: JudgeRequest) -> Any:
         """What :meth:`chat` sends for ``req`` (built once, reused by every retry)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def chat(self, state: Any, endpoint: Endpoint) -> Any:
         """Send ``state`` to ``endpoint`` once; return the raw reply or raise."""
-        raise NotImplementedError
 
+    @abstractmethod
     def output(self, reply: Any, state: Any, latency_s: float) -> JudgeOutput:
         """The verdict in ``reply``; raise :class:`MalformedResponseError` when it is not a completion."""
-        raise NotImplementedError
 
     # -- hooks with defaults ----------------------------------------------------------------
     def prepare(self) -> None:

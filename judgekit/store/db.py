@@ -172,8 +172,7 @@ class Store:
         :meth:`session`)."""
         where = str(self.path.resolve())
         shared, shared_read_only = _SESSIONS.get((where, threading.get_ident()), (None, True))
-        if read_only and any(k[0] == where and not ro for k, (_, ro) in list(_SESSIONS.items())):
-            read_only = False  # DuckDB opens a file in one mode per process: read beside another thread's session
+        read_only = open_mode(where, read_only)  # beside another thread's writer (its session, say): read-write
         if shared is not None and (read_only or not shared_read_only):
             self._check_same_file()
             try:
